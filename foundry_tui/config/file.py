@@ -1,0 +1,246 @@
+"""The config file (config_dir()/config.toml), meant to be edited by hand as well as by the app.
+
+    default_profile = "work"              # optional; "env" means the environment variables
+    theme = "foundry-azure"               # optional
+
+    [profiles.work]
+    resource = "my-resource"              # or base_url = "https://…/anthropic/" (not both)
+    auth = "api-key"                      # or "entra"
+    deployments = ["claude-sonnet-4-5", "claude-haiku-4-5"]
+    default_deployment = "claude-sonnet-4-5"
+
+    [profiles.work.entra]                 # used when auth = "entra"
+    credential = "default"                # default | azure-cli | device-code
+    tenant_id = "…"
+    scope = "https://cognitiveservices.azure.com/.default"
+
+    [profiles.work.defaults]              # request defaults
+    max_tokens = 4096
+    temperature = 0.7                     # 0 to 1
+    system = "…"
+
+    [profiles.work.prices.my-deployment]  # USD per million tokens, for deployments with custom names
+    input = 3.0
+    output = 15.0
+    cache_write = 3.75                    # optional
+    cache_read = 0.3                      # optional
+
+API keys never go in this file (see secrets.py). Keys this version does not know are ignored, so
+a newer config still loads. Values equal to their defaults are not written back.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from .env import env_profile, with_endpoint
+from .paths import config_file
+from .profile import ENV_PROFILE_NAME, ConfigError, EntraOptions, Price, Profile, RequestDefaults, validate_profile_name
+
+_NO_PROFILE_HINT = "run `foundry-tui` to set one up, or export ANTHROPIC_FOUNDRY_API_KEY and ANTHROPIC_FOUNDRY_RESOURCE"
+_TOML_POSITION = re.compile(r"(?P<what>.*) \(at line (?P<line>\d+), column \d+\)")
+
+# What each known key must hold; anything else in a table is ignored.
+_KINDS: dict[str, Callable[[Any], bool]] = {
+    "a string": lambda value: isinstance(value, str),
+    "an integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "a number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    "a list of strings": lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
+    "a table": lambda value: isinstance(value, dict),
+}
+_PROFILE_KEYS = {
+    "resource": "a string",
+    "base_url": "a string",
+    "auth": "a string",
+    "deployments": "a list of strings",
+    "default_deployment": "a string",
+}
+_ENTRA_KEYS = {"credential": "a string", "tenant_id": "a string", "scope": "a string"}
+_DEFAULTS_KEYS = {"max_tokens": "an integer", "temperature": "a number", "system": "a string"}
+_PRICE_KEYS = {"input": "a number", "output": "a number", "cache_write": "a number", "cache_read": "a number"}
+
+
+@dataclass
+class Config:
+    profiles: dict[str, Profile] = field(default_factory=dict)  # keyed by profile name
+    default_profile: str | None = None
+    theme: str | None = None
+
+    def select(self, name: str | None = None, environ: Mapping[str, str] = os.environ) -> Profile:
+        """The profile to use: the one named, else default_profile, else the env profile, else the only one."""
+        if name is not None:
+            return self._named(name, environ, "unknown profile")
+        if self.default_profile is not None:
+            return self._named(self.default_profile, environ, "default_profile names an unknown profile")
+        profile = env_profile(environ)
+        if profile is not None:
+            return profile
+        if len(self.profiles) == 1:
+            return next(iter(self.profiles.values()))
+        if not self.profiles:
+            raise ConfigError("no profile configured", hint=_NO_PROFILE_HINT)
+        raise ConfigError(
+            f"several profiles and no default_profile (known: {self._known()})",
+            hint="pick one with --profile or set default_profile in the config file",
+        )
+
+    def _named(self, name: str, environ: Mapping[str, str], unknown: str) -> Profile:
+        if name == ENV_PROFILE_NAME:
+            profile = env_profile(environ)
+            if profile is None:
+                raise ConfigError(
+                    "the env profile needs ANTHROPIC_FOUNDRY_API_KEY and ANTHROPIC_FOUNDRY_RESOURCE "
+                    "(or ANTHROPIC_FOUNDRY_BASE_URL)"
+                )
+            return profile
+        if name not in self.profiles:
+            raise ConfigError(f"{unknown} {name!r} (known: {self._known()})")
+        return self.profiles[name]
+
+    def _known(self) -> str:
+        return ", ".join(sorted(self.profiles)) or "none"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file; a missing file is an empty config, a broken one a one-line ConfigError."""
+    path = path or config_file()
+    data = read_toml(path)
+    if data is None:
+        return Config()
+    try:
+        return _config_from_toml(data)
+    except ConfigError as error:
+        raise error.within(str(path)) from None
+
+
+def save_config(config: Config, path: Path | None = None) -> None:
+    """Validate, then write atomically with owner-only permissions."""
+    for name, profile in config.profiles.items():
+        try:
+            validate_profile_name(name)
+            profile.validate()
+        except ConfigError as error:
+            raise error.within(f"profile {name!r}") from None
+    write_toml(path or config_file(), _config_to_toml(config))
+
+
+def read_toml(path: Path) -> dict[str, Any] | None:
+    """The parsed file, or None if it does not exist; errors as "<path>:<line>: <what>"."""
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        position = _TOML_POSITION.fullmatch(str(error))
+        if position is None:
+            raise ConfigError(f"{path}: {error}") from None
+        raise ConfigError(f"{path}:{position['line']}: {position['what']}") from None
+
+
+def write_toml(path: Path, data: Mapping[str, Any], *, header: str = "") -> None:
+    """Replace `path` atomically, readable by its owner only from the first byte.
+
+    The temp file is created 0600 in the same directory (never chmod-ed afterwards, so never briefly
+    world-readable), synced, then renamed over the old file: a crash or a full disk leaves the old
+    file as it was.
+    """
+    import tempfile  # only writers pay for it
+
+    import tomli_w
+
+    payload = (header + tomli_w.dumps(data)).encode()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(payload)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            os.unlink(temp_name)
+            raise
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot write: {error.strerror or error}") from None
+
+
+def _config_from_toml(data: Mapping[str, Any]) -> Config:
+    top = _known(data, {"default_profile": "a string", "theme": "a string", "profiles": "a table"})
+    profiles = {}
+    for name, table in top.pop("profiles", {}).items():
+        try:
+            validate_profile_name(name)
+            if not isinstance(table, dict):
+                raise ConfigError("must be a table")
+            profiles[name] = _profile_from_toml(name, table)
+        except ConfigError as error:
+            raise error.within(f"profile {name!r}") from None
+    return Config(profiles=profiles, **top)
+
+
+def _profile_from_toml(name: str, table: Mapping[str, Any]) -> Profile:
+    sections = _known(table, {"entra": "a table", "defaults": "a table", "prices": "a table"})
+    prices = {}
+    for deployment, price in sections.get("prices", {}).items():
+        where = f"prices.{deployment}"
+        if not isinstance(price, dict):
+            raise ConfigError(f"{where} must be a table")
+        values = _known(price, _PRICE_KEYS, where)
+        if "input" not in values or "output" not in values:
+            raise ConfigError(f"{where} needs both input and output")
+        prices[deployment] = Price(**values)
+    profile = Profile(
+        name=name,
+        entra=EntraOptions(**_known(sections.get("entra", {}), _ENTRA_KEYS, "entra")),
+        defaults=RequestDefaults(**_known(sections.get("defaults", {}), _DEFAULTS_KEYS, "defaults")),
+        prices=prices,
+        **_known(table, _PROFILE_KEYS),
+    )
+    return with_endpoint(profile)  # validated, base URL normalised
+
+
+def _known(table: Mapping[str, Any], kinds: Mapping[str, str], where: str = "") -> dict[str, Any]:
+    """The keys of `table` listed in `kinds`, type-checked; numbers become floats."""
+    values = {}
+    for key, kind in kinds.items():
+        if key not in table:
+            continue
+        value = table[key]
+        if not _KINDS[kind](value):
+            raise ConfigError(f"{where + '.' if where else ''}{key} must be {kind}")
+        values[key] = float(value) if kind == "a number" else value
+    return values
+
+
+def _config_to_toml(config: Config) -> dict[str, Any]:
+    data = _tidy(config)
+    for table in data.get("profiles", {}).values():
+        del table["name"]  # the table's key already says it
+    return data
+
+
+def _tidy(value: Any) -> Any:
+    """A dataclass as TOML data, leaving out None and values equal to their defaults."""
+    if isinstance(value, dict):
+        return {key: _tidy(item) for key, item in value.items()}
+    if not is_dataclass(value):
+        return value
+    data = {}
+    for spec in fields(value):
+        item = getattr(value, spec.name)
+        default = spec.default_factory() if spec.default_factory is not MISSING else spec.default
+        if item is not None and item != default:
+            data[spec.name] = _tidy(item)
+    return data
