@@ -1,0 +1,70 @@
+"""Error responses shaped exactly as Foundry sends them.
+
+Two families exist on the real service: Azure's API gateway answers authentication and routing
+failures with its own small JSON bodies, and the Anthropic backend answers everything else with
+`{"type": "error", "error": {...}, "request_id": ...}`. Clients have to cope with both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .http11 import Response, json_response
+
+
+class InvalidRequest(ValueError):
+    """A request the Messages API refuses with 400 `invalid_request_error`; the text is the message."""
+
+
+KEY_DENIED = json_response(
+    401,
+    {
+        "error": {
+            "code": "401",
+            "message": "Access denied due to invalid subscription key or wrong API endpoint. "
+            "Make sure to provide a valid key for an active subscription and use a correct "
+            "regional API endpoint for your resource.",
+        }
+    },
+)
+TOKEN_DENIED = json_response(
+    401,
+    {
+        "statusCode": 401,
+        "message": "Unauthorized. Access token is missing, invalid, audience is incorrect "
+        "(https://cognitiveservices.azure.com), or have expired.",
+    },
+)
+API_NOT_SUPPORTED = json_response(
+    404, {"error": {"code": "api_not_supported", "message": "Requested API is currently not supported"}}
+)
+RESOURCE_NOT_FOUND = json_response(404, {"statusCode": 404, "message": "Resource not found"})
+DEPLOYMENT_NOT_FOUND = json_response(
+    404,
+    {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "DeploymentNotFound",
+            "message": "The API deployment for this resource does not exist. If you created the "
+            "deployment within the last 5 minutes, please wait a moment and try again.",
+        }
+    },
+)
+BAD_GATEWAY_PAGE = Response(
+    502,
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n"
+    b"<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\r\n</body>\r\n</html>\r\n",
+    content_type="text/html",
+)
+
+
+def anthropic_error(
+    status: int, error_type: str, message: str, request_id: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    body = {"type": "error", "error": {"type": error_type, "message": message}, "request_id": request_id}
+    return json_response(status, body, headers)
+
+
+def invalid_request(message: str, request_id: str) -> Response:
+    return anthropic_error(400, "invalid_request_error", message, request_id)

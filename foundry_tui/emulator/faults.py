@@ -1,0 +1,181 @@
+"""Fault injection: make the emulator fail the way the real service (or the network) does.
+
+Selecting a fault, per request:
+
+- deployment name ``fault-<spec>``, e.g. ``"model": "fault-429"`` (these deployments always exist), or
+- header ``x-emulator-fault: <spec>`` (wins over the deployment name).
+
+``<spec>`` is a fault name, optionally with a count: ``<name>*N`` faults only the first N requests
+carrying that exact spec and lets later ones succeed, so a test can watch a client's retries win.
+Counts are kept per emulator instance, keyed by the spec string.
+
+Faults:
+
+``429``
+    429 ``rate_limit_error`` with ``retry-after: <s>`` and ``retry-after-ms: <ms>``;
+    ``x-emulator-retry-after-ms`` sets the delay (default 1000).
+``529``
+    529 ``overloaded_error``.
+``500``
+    500 ``api_error``.
+``html-502``
+    502 with a ``text/html`` Application Gateway page instead of JSON.
+``unknown-deployment``
+    404 ``DeploymentNotFound``, as for a deployment that does not exist.
+``stream-error``
+    200, some deltas, then ``event: error`` (``overloaded_error``) and the end of the body.
+    Without ``stream: true``: 529 ``overloaded_error``.
+``drop``
+    200, some deltas, then the connection is reset: no ``message_stop``, no final chunk.
+    Without ``stream: true``: the connection closes before any response.
+``malformed``
+    A complete, normal stream with junk added: two events whose ``data:`` JSON is cut off, a
+    ``: keep-alive`` comment, and one real delta whose ``data:`` line has trailing spaces. A client
+    that skips what it cannot parse still gets the full text. No effect without ``stream: true``.
+``slow-first-token``
+    Waits before the first delta (or, without ``stream: true``, before the response);
+    ``x-emulator-delay-ms`` sets the wait (default 2000).
+``crlf``
+    A normal stream with CRLF line endings. No effect without ``stream: true``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import BAD_GATEWAY_PAGE, DEPLOYMENT_NOT_FOUND, InvalidRequest, anthropic_error
+from .http11 import Response
+from .sse import Event, StreamScript, encode_event
+
+FAULT_DEPLOYMENT_PREFIX = "fault-"
+DEFAULT_RETRY_AFTER_MS = 1000
+DEFAULT_DELAY_MS = 2000
+# Errors that replace the reply, then faults inside the stream.
+FAULT_NAMES = frozenset({
+    "429", "529", "500", "html-502", "unknown-deployment",
+    "stream-error", "drop", "malformed", "slow-first-token", "crlf",
+})  # fmt: skip
+# How many deltas `stream-error` and `drop` let through before failing.
+_DELTAS_BEFORE_FAILURE = 20
+_RATE_LIMITED = "Number of request tokens has exceeded your per-minute rate limit."
+_OVERLOADED = {"type": "overloaded_error", "message": "Overloaded"}
+_OVERLOADED_EVENT = encode_event("error", {"type": "error", "error": _OVERLOADED})
+_BROKEN_EVENTS = (
+    Event(b'event: content_block_delta\ndata: {"type":"content_block_delta",\n\n'),
+    Event(b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del\n\n'),
+)
+_KEEP_ALIVE_COMMENT = Event(b": keep-alive\n\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """The fault one request gets; `Fault()` (no name) is the absence of a fault."""
+
+    name: str = ""
+    retry_after_ms: int = DEFAULT_RETRY_AFTER_MS
+    delay_ms: int = DEFAULT_DELAY_MS
+
+    def error_response(self, *, streaming: bool, request_id: str) -> Response | None:
+        """The error that replaces the reply, if this fault is one."""
+        if self.name == "429":
+            seconds = math.ceil(self.retry_after_ms / 1000)
+            headers = {"retry-after": str(seconds), "retry-after-ms": str(self.retry_after_ms)}
+            return anthropic_error(429, "rate_limit_error", _RATE_LIMITED, request_id, headers)
+        if self.name == "529" or (self.name == "stream-error" and not streaming):
+            return anthropic_error(529, _OVERLOADED["type"], _OVERLOADED["message"], request_id)
+        if self.name == "500":
+            return anthropic_error(500, "api_error", "Internal server error", request_id)
+        if self.name == "html-502":
+            return BAD_GATEWAY_PAGE
+        if self.name == "unknown-deployment":
+            return DEPLOYMENT_NOT_FOUND
+        return None
+
+    @property
+    def drops_connection(self) -> bool:
+        return self.name == "drop"
+
+    @property
+    def first_token_delay(self) -> float:
+        return self.delay_ms / 1000 if self.name == "slow-first-token" else 0.0
+
+    def shape(self, script: StreamScript) -> StreamScript:
+        """The stream as this fault delivers it."""
+        events = script.events
+        if self.name == "stream-error":
+            return dataclasses.replace(script, events=[*_cut_after_some_deltas(events), _OVERLOADED_EVENT])
+        if self.name == "drop":
+            return dataclasses.replace(script, events=_cut_after_some_deltas(events), abort_at_end=True)
+        if self.name == "malformed":
+            return dataclasses.replace(script, events=_with_junk(events))
+        if self.name == "crlf":
+            # JSON escapes newlines inside strings, so every raw \n in an event is a line ending.
+            return dataclasses.replace(script, events=[Event(e.data.replace(b"\n", b"\r\n"), e.tokens) for e in events])
+        if self.name == "slow-first-token":
+            return dataclasses.replace(script, first_token_delay=self.first_token_delay)
+        return script
+
+
+def deployment_fault_spec(model: str) -> str | None:
+    """The spec in a `fault-<spec>` deployment name, if it names a real fault."""
+    if not model.startswith(FAULT_DEPLOYMENT_PREFIX):
+        return None
+    spec = model.removeprefix(FAULT_DEPLOYMENT_PREFIX)
+    return spec if _parse_spec(spec) else None
+
+
+class FaultBook:
+    """Decides each request's fault and counts how often every `name*N` spec has fired."""
+
+    def __init__(self) -> None:
+        self._requests_by_spec: Counter[str] = Counter()
+
+    def fault_for(self, spec: str | None, *, retry_after_ms: int, delay_ms: int) -> Fault:
+        if not spec:
+            return Fault()
+        parsed = _parse_spec(spec)
+        if parsed is None:
+            raise InvalidRequest(f"x-emulator-fault: unknown fault {spec!r}; known: {', '.join(sorted(FAULT_NAMES))}")
+        name, limit = parsed
+        self._requests_by_spec[spec] += 1
+        if limit is not None and self._requests_by_spec[spec] > limit:
+            return Fault()
+        return Fault(name, retry_after_ms=retry_after_ms, delay_ms=delay_ms)
+
+
+def _parse_spec(spec: str) -> tuple[str, int | None] | None:
+    """`name` or `name*N` as (name, N); None when the name is unknown or N is not a positive count."""
+    name, star, count = spec.partition("*")
+    if name not in FAULT_NAMES:
+        return None
+    if not star:
+        return name, None
+    return (name, int(count)) if count.isdecimal() and int(count) > 0 else None
+
+
+def _cut_after_some_deltas(events: Sequence[Event]) -> list[Event]:
+    total = sum(event.tokens for event in events)
+    return _prefix_with_deltas(events, max(1, min(_DELTAS_BEFORE_FAILURE, total // 2)))
+
+
+def _prefix_with_deltas(events: Sequence[Event], deltas: int) -> list[Event]:
+    """The events up to and including the `deltas`-th delta."""
+    seen = 0
+    for position, event in enumerate(events):
+        seen += event.tokens
+        if seen == deltas:
+            return list(events[: position + 1])
+    return list(events)
+
+
+def _with_junk(events: Sequence[Event]) -> list[Event]:
+    """The events with broken lines, a comment and trailing spaces added; no real content removed."""
+    total = sum(event.tokens for event in events)
+    head = _prefix_with_deltas(events, max(1, total // 3))
+    tail = list(events[len(head) :])
+    padded = Event(head[-1].data.replace(b"}\n\n", b"}   \n\n"), head[-1].tokens)
+    return [*head[:-1], padded, _BROKEN_EVENTS[0], _KEEP_ALIVE_COMMENT, *tail[:1], _BROKEN_EVENTS[1], *tail[1:]]

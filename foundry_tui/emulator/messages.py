@@ -1,0 +1,252 @@
+"""The Messages API: parsing a request, composing the assistant turn, rendering it as a Message
+JSON or as the exact SSE event sequence Foundry streams."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidRequest
+from .replies import compose_reply, compose_thinking, split_into_deltas
+from .sse import Event, encode_event
+
+# Long streams carry an occasional ping, as the real service's do.
+PING_EVERY_DELTAS = 1000
+# Anthropic only caches prompts past a minimum length; shorter system prompts never report cache reads.
+_CACHEABLE_SYSTEM_CHARS = 4000
+_CHARS_PER_TOKEN = 4
+_ID_ALPHABET = string.ascii_letters + string.digits
+_PING = encode_event("ping", {"type": "ping"})
+
+
+def new_id(prefix: str) -> str:
+    """An id like the service's: `req_`/`msg_` and 24 random base62 characters."""
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesRequest:
+    model: str  # the deployment name
+    messages: Sequence[dict[str, Any]]
+    max_tokens: int
+    system_text: str = ""
+    stream: bool = False
+    thinking_budget: int | None = None
+    stop_sequences: Sequence[str] = ()
+
+    @property
+    def prompt(self) -> str:
+        """The latest user text: what the reply is about."""
+        user_turns = [message for message in self.messages if message.get("role") == "user"]
+        return _content_text(user_turns[-1].get("content")) if user_turns else ""
+
+    @property
+    def conversation_text(self) -> str:
+        """Everything the model reads: the basis for input tokens and for seeding the reply."""
+        return "\n".join([self.system_text, *(_content_text(message.get("content")) for message in self.messages)])
+
+
+def parse_messages_request(body: bytes) -> MessagesRequest:
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise InvalidRequest(f"Request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("Request body must be a JSON object")
+    model = _field(data, "model", str)
+    max_tokens = _field(data, "max_tokens", int)
+    if max_tokens < 1:
+        raise InvalidRequest("max_tokens: Input should be greater than or equal to 1")
+    messages = _field(data, "messages", list)
+    if not messages or not all(isinstance(message, dict) for message in messages):
+        raise InvalidRequest("messages: at least one message object is required")
+    thinking = data.get("thinking") or {}
+    if not isinstance(thinking, dict):
+        raise InvalidRequest("thinking: Input should be a valid dictionary")
+    stop_sequences = data.get("stop_sequences") or []
+    if not isinstance(stop_sequences, list) or not all(isinstance(sequence, str) for sequence in stop_sequences):
+        raise InvalidRequest("stop_sequences: Input should be a valid list of strings")
+    return MessagesRequest(
+        model=model,
+        messages=messages,
+        max_tokens=max_tokens,
+        system_text=_content_text(data.get("system")),
+        stream=data.get("stream") is True,
+        thinking_budget=_field(thinking, "budget_tokens", int) if thinking.get("type") == "enabled" else None,
+        stop_sequences=[sequence for sequence in stop_sequences if sequence],
+    )
+
+
+def _field(data: dict[str, Any], name: str, kind: type) -> Any:
+    if name not in data:
+        raise InvalidRequest(f"{name}: Field required")
+    value = data[name]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise InvalidRequest(f"{name}: Input should be a valid {kind.__name__}")
+    return value
+
+
+def _content_text(content: Any) -> str:
+    """Text of a `content`/`system` value: a string, or a list of blocks (non-text blocks count as their JSON)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(_block_text(block) for block in content)
+    return json.dumps(content)
+
+
+def _block_text(block: Any) -> str:
+    if isinstance(block, dict) and isinstance(block.get("text"), str):
+        return block["text"]
+    return json.dumps(block)
+
+
+class PromptCache:
+    """Remembers long system prompts so repeats report cache reads, as Anthropic prompt caching does."""
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+
+    def cached_tokens(self, system_text: str) -> int:
+        if len(system_text) <= _CACHEABLE_SYSTEM_CHARS:
+            return 0
+        key = hashlib.sha256(system_text.encode()).digest()
+        if key in self._seen:
+            return len(system_text) // _CHARS_PER_TOKEN
+        self._seen.add(key)
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    cache_read_input_tokens: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ContentBlock:
+    type: str  # "thinking" or "text"
+    deltas: Sequence[str]
+    signature: str = ""  # thinking blocks only
+
+    def content(self, *, complete: bool) -> dict[str, str]:
+        """The block as the API shows it: empty in `content_block_start`, complete in a Message."""
+        text = "".join(self.deltas) if complete else ""
+        if self.type == "thinking":
+            return {"type": "thinking", "thinking": text, "signature": self.signature if complete else ""}
+        return {"type": "text", "text": text}
+
+    def delta_event(self, index: int, chunk: str) -> Event:
+        delta = {"type": f"{self.type}_delta", self.type: chunk}  # text_delta/text or thinking_delta/thinking
+        return _block_event("content_block_delta", index, tokens=1, delta=delta)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One assistant message, fully decided before anything is sent."""
+
+    message_id: str
+    model: str
+    blocks: Sequence[ContentBlock]
+    stop_reason: str
+    stop_sequence: str | None
+    usage: Usage
+
+
+def compose_turn(request: MessagesRequest, *, reply_tokens: int | None, cached_tokens: int) -> Turn:
+    """The reply to `request`: optional thinking, then text cut by stop sequences and max_tokens."""
+    seed = request.conversation_text
+    budget = request.max_tokens
+    blocks: list[ContentBlock] = []
+    if request.thinking_budget is not None:
+        thinking = split_into_deltas(compose_thinking(request.prompt, seed, request.thinking_budget))
+        thinking = thinking[: min(budget, request.thinking_budget)]
+        blocks.append(ContentBlock("thinking", thinking, _signature("".join(thinking))))
+        budget -= len(thinking)
+    reply = compose_reply(request.prompt, seed, reply_tokens)
+    text, stop_sequence = _cut_at_stop_sequence(reply, request.stop_sequences)
+    deltas = split_into_deltas(text)
+    stop_reason = "stop_sequence" if stop_sequence else "end_turn"
+    if len(deltas) > budget:
+        deltas, stop_reason, stop_sequence = deltas[:budget], "max_tokens", None
+    if budget > 0:
+        blocks.append(ContentBlock("text", deltas))
+    input_tokens = max(1, len(seed) // _CHARS_PER_TOKEN)
+    usage = Usage(
+        input_tokens=max(1, input_tokens - cached_tokens),
+        output_tokens=sum(len(block.deltas) for block in blocks),
+        cache_read_input_tokens=cached_tokens,
+    )
+    return Turn(new_id("msg_"), request.model, blocks, stop_reason, stop_sequence, usage)
+
+
+def _cut_at_stop_sequence(text: str, stop_sequences: Sequence[str]) -> tuple[str, str | None]:
+    hits = [(text.find(sequence), sequence) for sequence in stop_sequences if sequence in text]
+    if not hits:
+        return text, None
+    index, sequence = min(hits)
+    return text[:index], sequence
+
+
+def _signature(thinking: str) -> str:
+    """Opaque and deterministic, shaped like the real base64 signatures."""
+    return base64.b64encode(hashlib.sha512(thinking.encode()).digest() * 4).decode()
+
+
+def message_json(turn: Turn) -> dict[str, Any]:
+    return {
+        **_message_envelope(turn),
+        "content": [block.content(complete=True) for block in turn.blocks],
+        "stop_reason": turn.stop_reason,
+        "stop_sequence": turn.stop_sequence,
+        "usage": turn.usage.to_dict(),
+    }
+
+
+def stream_events(turn: Turn) -> list[Event]:
+    """message_start, ping, each block's start/deltas/stop, message_delta, message_stop."""
+    start_usage = {**turn.usage.to_dict(), "output_tokens": 1}
+    start = {**_message_envelope(turn), "content": [], "stop_reason": None, "stop_sequence": None, "usage": start_usage}
+    events = [encode_event("message_start", {"type": "message_start", "message": start}), _PING]
+    deltas_sent = 0
+    for index, block in enumerate(turn.blocks):
+        events.append(_block_event("content_block_start", index, content_block=block.content(complete=False)))
+        for chunk in block.deltas:
+            events.append(block.delta_event(index, chunk))
+            deltas_sent += 1
+            if deltas_sent % PING_EVERY_DELTAS == 0:
+                events.append(_PING)
+        if block.signature:
+            signature = {"type": "signature_delta", "signature": block.signature}
+            events.append(_block_event("content_block_delta", index, delta=signature))
+        events.append(_block_event("content_block_stop", index))
+    stop = {"stop_reason": turn.stop_reason, "stop_sequence": turn.stop_sequence}
+    usage = {"output_tokens": turn.usage.output_tokens}
+    events.append(encode_event("message_delta", {"type": "message_delta", "delta": stop, "usage": usage}))
+    events.append(encode_event("message_stop", {"type": "message_stop"}))
+    return events
+
+
+def _block_event(name: str, index: int, *, tokens: int = 0, **fields: object) -> Event:
+    return encode_event(name, {"type": name, "index": index, **fields}, tokens=tokens)
+
+
+def _message_envelope(turn: Turn) -> dict[str, str]:
+    return {"id": turn.message_id, "type": "message", "role": "assistant", "model": turn.model}
