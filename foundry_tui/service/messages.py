@@ -1,0 +1,186 @@
+"""The data a Messages turn produces: requests, content blocks, usage and the assembled result.
+
+Plain dataclasses so the UI, the CLI and the store can hold them without knowing about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ANTHROPIC_VERSION = "2023-06-01"
+
+
+def request_ids_text(request_id: str | None, apim_request_id: str | None) -> str:
+    """The two ids support asks for, labelled as the headers that carried them."""
+    parts = []
+    if request_id:
+        parts.append(f"request-id {request_id}")
+    if apim_request_id:
+        parts.append(f"apim-request-id {apim_request_id}")
+    return "  ".join(parts)
+
+
+@dataclass(slots=True)
+class MessageRequest:
+    """One Messages API call. `model` is the Foundry deployment name, not a model id."""
+
+    model: str
+    messages: list[dict[str, Any]]
+    max_tokens: int = 4096
+    system: str | None = None
+    temperature: float | None = None
+    thinking_budget: int | None = None
+    stop_sequences: list[str] | None = None
+
+    def to_body(self, *, stream: bool = True) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "messages": self.messages,
+            "stream": stream,
+        }
+        if self.system:
+            body["system"] = self.system
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.thinking_budget:
+            body["thinking"] = {"type": "enabled", "budget_tokens": self.thinking_budget}
+        if self.stop_sequences:
+            body["stop_sequences"] = self.stop_sequences
+        return body
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts; the stream reports them cumulatively, so later values replace earlier ones."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    service_tier: str | None = None
+
+    def update(self, raw: dict[str, Any]) -> None:
+        """Overwrite only the fields the server sent (a null means "not reported")."""
+        for name in ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
+            value = raw.get(name)
+            if value is not None:
+                setattr(self, name, value)
+        tier = raw.get("service_tier")
+        if tier is not None:
+            self.service_tier = tier
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+        }
+        if self.service_tier is not None:
+            data["service_tier"] = self.service_tier
+        return data
+
+
+@dataclass(slots=True)
+class TextBlock:
+    text: str = ""
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    type: str = "text"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": "text", "text": self.text}
+        if self.citations:
+            data["citations"] = self.citations
+        return data
+
+
+@dataclass(slots=True)
+class ThinkingBlock:
+    thinking: str = ""
+    signature: str = ""
+    type: str = "thinking"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "thinking", "thinking": self.thinking, "signature": self.signature}
+
+
+@dataclass(slots=True)
+class ToolUseBlock:
+    id: str
+    name: str
+    input: Any = None
+    type: str = "tool_use"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "tool_use", "id": self.id, "name": self.name, "input": self.input}
+
+
+@dataclass(slots=True)
+class OtherBlock:
+    """A block type this client does not interpret (redacted thinking, server tools, …), kept as sent."""
+
+    data: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        return str(self.data.get("type", "unknown"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+ContentBlock = TextBlock | ThinkingBlock | ToolUseBlock | OtherBlock
+
+
+@dataclass(slots=True)
+class Timings:
+    """Seconds from sending the request (of the attempt that answered)."""
+
+    headers: float | None = None
+    first_token: float | None = None
+    total: float | None = None
+
+
+@dataclass(slots=True)
+class TurnResult:
+    """Everything one turn produced, complete or partial (after an error or a cancel)."""
+
+    deployment: str
+    message_id: str | None = None
+    model: str | None = None
+    content: list[ContentBlock] = field(default_factory=list)
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    status: int | None = None
+    request_id: str | None = None
+    apim_request_id: str | None = None
+    timings: Timings = field(default_factory=Timings)
+    attempts: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The reply's text blocks joined: what the user reads as the answer."""
+        return "".join(block.text for block in self.content if isinstance(block, TextBlock))
+
+    def output_tokens_per_second(self) -> float | None:
+        t = self.timings
+        if t.first_token is None or t.total is None or t.total <= t.first_token:
+            return None
+        return self.usage.output_tokens / (t.total - t.first_token)
+
+    def to_message_dict(self) -> dict[str, Any]:
+        """The result in the Anthropic Messages response format."""
+        return {
+            "id": self.message_id,
+            "type": "message",
+            "role": "assistant",
+            "model": self.model or self.deployment,
+            "content": [block.to_dict() for block in self.content],
+            "stop_reason": self.stop_reason,
+            "stop_sequence": self.stop_sequence,
+            "usage": self.usage.to_dict(),
+        }
