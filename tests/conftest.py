@@ -28,3 +28,14 @@ def foundry_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     memory_keyring.MemoryKeyring.store.clear()
     reset_keyring_probe()
     return home
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """One built-in Foundry emulator on a real loopback port, as fast as it can stream."""
+    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+
+    server = EmulatorThread(EmulatorConfig(port=0, pace=0))
+    server.start()
+    yield server
+    server.stop()

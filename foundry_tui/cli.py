@@ -1,0 +1,139 @@
+"""`foundry-tui` command line: the app by default, plus headless commands for scripts and SSH.
+
+Only argparse is imported up front; each command imports what it needs when it runs, so
+`foundry-tui check --help` never pays for Textual, httpx or azure-identity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from foundry_tui import __version__
+from foundry_tui.exitcodes import EXIT_CODES_HELP
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _endpoint_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-p", "--profile", help="profile name (default: the default profile, else the env profile)")
+    parser.add_argument("-d", "--deployment", help="deployment name (the Foundry `model` value)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--resource", help="Foundry resource name; overrides the profile and env vars")
+    group.add_argument("--base-url", help="full base URL ending in /anthropic/; overrides the profile and env vars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="foundry-tui",
+        description="A terminal chat client for Claude models on Microsoft Foundry (Azure).",
+        epilog="Run without a command to open the app. Environment: ANTHROPIC_FOUNDRY_API_KEY, "
+        "ANTHROPIC_FOUNDRY_RESOURCE or ANTHROPIC_FOUNDRY_BASE_URL make an implicit `env` profile; "
+        "FOUNDRY_TUI_HOME=DIR keeps config and data under DIR.",
+    )
+    parser.add_argument("--version", action="version", version=f"foundry-tui {__version__}")
+    parser.add_argument("-p", "--profile", help="open the app on this profile")
+    parser.add_argument("-d", "--deployment", help="open the app on this deployment")
+    parser.add_argument("--demo", action="store_true", help="run the app on the built-in emulator (no credentials)")
+    parser.set_defaults(handler=_run_app)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="quick auth sanity check: one tiny request per deployment",
+        description="Send one minimal streamed request per deployment and report status, latency, "
+        "usage and request ids.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _endpoint_options(check)
+    check.add_argument("--all", action="store_true", help="check every deployment of the profile, concurrently")
+    check.add_argument("--json", action="store_true", help="print one JSON object per deployment")
+    check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per check (default 30)")
+    check.set_defaults(handler=_lazy("foundry_tui.commands.check"))
+
+    ask = commands.add_parser(
+        "ask",
+        help="one-shot prompt for pipes and scripts; the reply streams to stdout",
+        description="Send one prompt (the argument, stdin, or both: stdin first) and stream the reply.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ask.add_argument("prompt", nargs="?", help="the prompt (default: read stdin)")
+    _endpoint_options(ask)
+    ask.add_argument("-s", "--system", help="system prompt")
+    ask.add_argument("-m", "--max-tokens", type=int, help="maximum output tokens (default: the profile's)")
+    ask.add_argument("-t", "--temperature", type=float, help="sampling temperature, 0 to 1")
+    ask.add_argument("--json", action="store_true", help="print the final message as one JSON object")
+    ask.set_defaults(handler=_lazy("foundry_tui.commands.ask"))
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the built-in Foundry emulator (demo backend and test double)",
+        description="Serve Foundry's Anthropic Messages API on loopback, with fault injection.",
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    emulator.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    emulator.add_argument("--api-key", help="key clients must send (default: a random one, printed)")
+    emulator.add_argument("--pace", type=float, default=200.0, help="tokens per second; 0 = as fast as possible")
+    emulator.set_defaults(handler=_lazy("foundry_tui.commands.emulator"))
+
+    profile = commands.add_parser("profile", help="list, add, remove profiles and store API keys")
+    profile.set_defaults(handler=_lazy("foundry_tui.commands.profile"), profile_action="list")
+    actions = profile.add_subparsers(title="actions", metavar="ACTION")
+    actions.add_parser("list", help="list profiles").set_defaults(profile_action="list")
+    add = actions.add_parser("add", help="add or replace a profile")
+    add.set_defaults(profile_action="add")
+    add.add_argument("name")
+    where = add.add_mutually_exclusive_group(required=True)
+    where.add_argument("--resource", help="Foundry resource name")
+    where.add_argument("--base-url", help="full base URL ending in /anthropic/")
+    add.add_argument("--auth", choices=("api-key", "entra"), default="api-key")
+    add.add_argument("--credential", choices=("default", "azure-cli", "device-code"), default="default",
+                     help="Entra credential (with --auth entra)")
+    add.add_argument("--tenant", help="Entra tenant id")
+    add.add_argument("--scope", help="Entra token scope")
+    add.add_argument("--deployment", action="append", default=[], help="a deployment name (repeatable; first is default)")
+    add.add_argument("--default", action="store_true", help="make it the default profile")
+    remove = actions.add_parser("remove", help="remove a profile and its stored key")
+    remove.set_defaults(profile_action="remove")
+    remove.add_argument("name")
+    default = actions.add_parser("default", help="make a profile the default")
+    default.set_defaults(profile_action="default")
+    default.add_argument("name")
+    set_key = actions.add_parser("set-key", help="store a profile's API key (read from stdin or a hidden prompt)")
+    set_key.set_defaults(profile_action="set-key")
+    set_key.add_argument("name")
+    set_key.add_argument(
+        "--insecure-plaintext-key-file",
+        action="store_true",
+        help="if no keyring is available, write the key UNENCRYPTED to a 0600 file in the data dir",
+    )
+    return parser
+
+
+def _lazy(module: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        return import_module(module).run(args)
+
+    return handler
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from foundry_tui.commands.app import run
+
+    return run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from foundry_tui.commands.output import run_command
+
+    return run_command(args.handler, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""`foundry-tui check`: is the endpoint, the credential and each deployment answering?"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from foundry_tui import exitcodes
+from foundry_tui.commands.common import secrets, selected_deployment, selected_profile, show_device_code
+from foundry_tui.commands.output import paint
+from foundry_tui.service.check import CheckResult, check_all
+from foundry_tui.service.connect import client_for_profile
+from foundry_tui.service.messages import request_ids_text
+from foundry_tui.service.retry import RetryPolicy
+
+
+def run(args: argparse.Namespace) -> int:
+    profile = selected_profile(args)
+    deployments = list(profile.deployments) if args.all else [selected_deployment(args, profile)]
+    if args.all and args.deployment:
+        deployments = [args.deployment, *(d for d in deployments if d != args.deployment)]
+    if not deployments:
+        deployments = [selected_deployment(args, profile)]
+    results = asyncio.run(_check(profile, deployments, args.timeout))
+    if args.json:
+        for result in results:
+            print(json.dumps(result.to_json()))
+    else:
+        print_report(results)
+    failures = [r for r in results if not r.ok]
+    return exitcodes.for_error_kind(failures[0].error.kind) if failures else exitcodes.OK
+
+
+async def _check(profile, deployments: list[str], timeout: float) -> list[CheckResult]:
+    client = client_for_profile(profile, secrets(), retry=RetryPolicy(max_retries=0), on_device_code=show_device_code)
+    async with client:
+        return await check_all(client, profile.name, deployments, timeout=timeout)
+
+
+def print_report(results: list[CheckResult]) -> None:
+    out = sys.stdout
+    first = results[0]
+    print(f"{paint('profile', '2', out)}  {first.profile}   {paint('auth', '2', out)}  {first.auth}")
+    print(f"{paint('endpoint', '2', out)} {first.endpoint}")
+    width = max(len(r.deployment) for r in results)
+    for result in results:
+        mark = paint("✓", "1;32", out) if result.ok else paint("✗", "1;31", out)
+        status = result.status if result.status is not None else "---"
+        line = f"{mark} {result.deployment:<{width}}  {status}  {_ms(result.latency_ms)} total"
+        if result.ok:
+            line += f", {_ms(result.ttft_ms)} to first token"
+            if result.usage:
+                line += f", {result.usage.input_tokens} in / {result.usage.output_tokens} out tokens"
+        print(line)
+        if result.error:
+            print(f"    {paint(result.error.summary(), '31', out)}")
+            if result.error.hint:
+                print(f"    {paint('hint:', '33', out)} {result.error.hint}")
+        ids = request_ids_text(result.request_id, result.apim_request_id)
+        if ids:
+            print(f"    {paint(ids, '2', out)}")
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.0f} ms" if value is not None else "n/a"
+

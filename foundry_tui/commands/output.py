@@ -1,0 +1,46 @@
+"""Terminal output for the headless commands: colour only on a TTY, errors as message + hint."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from foundry_tui import exitcodes
+
+
+def use_color(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, code: str, stream: TextIO) -> str:
+    """`code` is an SGR parameter such as "1;31"."""
+    return f"\x1b[{code}m{text}\x1b[0m" if use_color(stream) else text
+
+
+def print_problem(message: str, hint: str | None = None, ids: str = "", stream: TextIO = sys.stderr) -> None:
+    """The one shape every user-facing failure takes: message, then hint and request ids."""
+    print(f"{paint('error:', '1;31', stream)} {message}", file=stream)
+    if hint:
+        print(f"{paint('hint:', '33', stream)} {hint}", file=stream)
+    if ids:
+        print(f"{paint('ids:', '2', stream)} {ids}", file=stream)
+
+
+def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Turn configuration errors and Ctrl-C into a message and an exit code, never a traceback."""
+    from foundry_tui.config.profile import ConfigError
+
+    try:
+        return handler(args)
+    except ConfigError as error:
+        print_problem(str(error), error.hint)
+        return exitcodes.CONFIG
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return exitcodes.INTERRUPTED
+    except BrokenPipeError:  # `foundry-tui ask … | head` closed the pipe: not an error
+        sys.stderr.close()
+        return exitcodes.OK
