@@ -1,0 +1,186 @@
+"""The Textual app: owns the config, the secrets and one Foundry client per profile.
+
+Screens ask the app for what they need (`client()`, `use_profile()`, `run_check()`); the app asks
+the service layer, which never sees a widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from foundry_tui.config.file import Config, save_config
+from foundry_tui.config.profile import ConfigError, Profile
+from foundry_tui.config.secrets import Secrets
+from foundry_tui.service.auth import DeviceCodePrompt
+from foundry_tui.service.check import CheckResult, check_all
+from foundry_tui.service.client import FoundryClient
+from foundry_tui.service.connect import client_for_profile
+from foundry_tui.service.retry import RetryPolicy
+from foundry_tui.ui.screens.chat import ChatScreen
+
+
+class FoundryApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "foundry-tui"
+    BINDINGS = [
+        Binding("f1", "help", "Help", key_display="F1"),
+        Binding("f3", "profiles", "Profiles", show=False),
+    ]
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        secrets: Secrets,
+        profile: Profile | None,
+        deployment: str | None = None,
+        persist: bool = True,
+    ) -> None:
+        """`persist=False` (the demo) keeps every change in memory."""
+        super().__init__()
+        self.config = config
+        self.secrets = secrets
+        self.profile = profile
+        self.deployment = deployment or (profile.deployment() if profile else None)
+        self.persist = persist
+        self.theme_errors: list[str] = []
+        self._clients: dict[str, FoundryClient] = {}
+        self._device_code_screen = None
+
+    def get_default_screen(self) -> ChatScreen:
+        return ChatScreen()
+
+    def on_mount(self) -> None:
+        from foundry_tui.ui.themes import register_themes
+
+        self.theme_errors = register_themes(self)
+        for problem in self.theme_errors:
+            self.notify(problem, title="Theme file skipped", severity="warning", timeout=8)
+        if self.config.theme and self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if self.profile is None:
+            self.action_profiles()
+
+    async def on_unmount(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+    # -- state the screens share -----------------------------------------------------------------
+
+    def client(self, profile: Profile | None = None) -> FoundryClient:
+        """One pooled client per profile; raises ConfigError when it cannot be built (no key)."""
+        profile = profile or self.profile
+        if profile is None:
+            raise ConfigError("no profile selected", hint="press F3 to set one up")
+        if profile.name not in self._clients:
+            self._clients[profile.name] = client_for_profile(profile, self.secrets, on_device_code=self.show_device_code)
+        return self._clients[profile.name]
+
+    def forget_client(self, profile_name: str) -> None:
+        """The profile or its key changed: the next request builds a fresh client."""
+        client = self._clients.pop(profile_name, None)
+        if client is not None:
+            self.run_worker(client.aclose(), exit_on_error=False)
+
+    def use_profile(self, profile: Profile, deployment: str | None = None) -> None:
+        self.profile = profile
+        self.deployment = deployment or profile.deployment()
+        self._refresh_status()
+
+    def use_deployment(self, deployment: str) -> None:
+        self.deployment = deployment
+        self._refresh_status()
+
+    def save_config(self) -> None:
+        if self.persist:
+            save_config(self.config)
+
+    async def run_check(self, profile: Profile, deployments: list[str], timeout: float = 30.0) -> list[CheckResult]:
+        """The same check as `foundry-tui check`, over the profile's pooled connection."""
+        client = self.client(profile)
+        return await check_all(client.with_retry(RetryPolicy(max_retries=0)), profile.name, deployments, timeout=timeout)
+
+    def copy_with_notice(self, text: str, label: str, *, show: bool = True) -> None:
+        """OSC 52 gets no answer and some terminals ignore it, so also show what was copied."""
+        self.copy_to_clipboard(text)
+        body = f"{text}" if show else f"{len(text)} characters"
+        self.notify(body, title=f"Copied {label}", markup=False, timeout=8)
+
+    # -- Entra device code -------------------------------------------------------------------------
+
+    def show_device_code(self, prompt: DeviceCodePrompt) -> None:
+        from foundry_tui.ui.screens.device_code import DeviceCodeScreen
+
+        self._device_code_screen = DeviceCodeScreen(prompt)
+        self.push_screen(self._device_code_screen)
+
+    def close_device_code(self) -> None:
+        if self._device_code_screen is not None and self._device_code_screen.is_attached:
+            self._device_code_screen.dismiss()
+        self._device_code_screen = None
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): Textual's own commands plus ours."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Profiles", "Create, edit, test, delete or switch profiles (F3)", self.action_profiles)
+        yield SystemCommand("Deployment", "Pick the deployment for the next turn (ctrl+o)", self.action_pick_deployment)
+        yield SystemCommand("Help", "All key bindings (F1)", self.action_help)
+        for name, profile in self.config.profiles.items():
+            if self.profile is None or name != self.profile.name:
+                yield SystemCommand(f"Switch profile: {name}", profile.endpoint_url(), partial(self.use_profile, profile))
+        if self.profile is not None:
+            for deployment in self.profile.deployments:
+                yield SystemCommand(f"Use deployment: {deployment}", f"in profile {self.profile.name}", partial(self.use_deployment, deployment))
+        if isinstance(screen, ChatScreen):
+            yield SystemCommand("New chat", "Start a new conversation (ctrl+n)", screen.action_new_chat)
+            yield SystemCommand("Copy request ids", "request-id and apim-request-id of the turn (ctrl+r)", screen.action_copy_ids)
+            yield SystemCommand("Copy request-id", "Only the request-id header", partial(screen.copy_one_id, "request_id"))
+            yield SystemCommand("Copy apim-request-id", "Only the apim-request-id header", partial(screen.copy_one_id, "apim_request_id"))
+            yield SystemCommand("Copy reply", "The reply's Markdown source (ctrl+g)", screen.action_copy_reply)
+            yield SystemCommand("Chat settings", "System prompt, max tokens, temperature (F4)", screen.action_chat_settings)
+            yield SystemCommand("Check deployments", "Run the auth check on every deployment", self.action_pick_deployment)
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from foundry_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_profiles(self) -> None:
+        from foundry_tui.ui.screens.profiles import ProfilesScreen
+
+        self.push_screen(ProfilesScreen())
+
+    def action_pick_deployment(self) -> None:
+        from foundry_tui.ui.screens.deployments import DeploymentPicker
+
+        if self.profile is None:
+            self.notify("Set up a profile first (F3).", severity="warning")
+            return
+        self.push_screen(DeploymentPicker(self.profile), self._deployment_picked)
+
+    def _deployment_picked(self, deployment: str | None) -> None:
+        if deployment:
+            self.use_deployment(deployment)
+
+    def open_chat_settings(self, chat: ChatScreen) -> None:
+        from foundry_tui.ui.screens.chat_settings import ChatSettingsScreen
+
+        self.push_screen(ChatSettingsScreen(chat))
+
+    def _refresh_status(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, ChatScreen):
+                screen.refresh_status()
+
+    def _remember_theme(self, theme: object) -> None:
+        if self.config.theme != self.theme:
+            self.config.theme = self.theme
+            self.save_config()

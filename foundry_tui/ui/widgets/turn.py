@@ -1,0 +1,187 @@
+"""One exchange in the chat: the prompt, optional thinking, the streamed reply, and its footer.
+
+Deltas are buffered and flushed to the screen on a frame clock (~30 fps), so a fast stream costs
+one render per frame rather than one per token; `flush()` always runs at the end of a turn, so no
+token is ever left behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Button, Collapsible, Static
+
+from foundry_tui.config.profile import Price
+from foundry_tui.service.errors import FoundryError
+from foundry_tui.service.events import RetryScheduled
+from foundry_tui.service.messages import TurnResult, request_ids_text
+from foundry_tui.ui.format import turn_footer
+from foundry_tui.ui.widgets.markdown_view import MarkdownView
+
+FRAME = 1 / 30
+
+
+class TurnView(Vertical, can_focus=True):
+    """States: streaming → done | failed | cancelled."""
+
+    @dataclass
+    class RetryRequested(Message):
+        turn: TurnView
+
+    def __init__(self, prompt: str, deployment: str, *, prices: dict[str, Price] | None = None) -> None:
+        super().__init__(classes="turn")
+        self.prompt = prompt
+        self.deployment = deployment
+        self.state = "streaming"
+        self.result: TurnResult | None = None
+        self.error: FoundryError | None = None
+        self.request_id: str | None = None
+        self.apim_request_id: str | None = None
+        self._prices = prices or {}
+        self._text: list[str] = []  # everything received, for copy and history
+        self._pending_text: list[str] = []
+        self._thinking: list[str] = []
+        self._pending_thinking = False
+        self._flush_timer = None
+        self._retry_timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.prompt, classes="user-prompt", markup=False)
+        yield MarkdownView(classes="reply")
+        yield Static("waiting for the first token…", classes="turn-status")
+        yield Static(classes="turn-footer", markup=False)
+
+    # -- what the chat screen feeds in -------------------------------------------------------
+
+    def set_ids(self, request_id: str | None, apim_request_id: str | None) -> None:
+        self.request_id = request_id
+        self.apim_request_id = apim_request_id
+        self._status(f"streaming…  {self.ids_text()}")
+
+    def add_text(self, text: str) -> None:
+        self._text.append(text)
+        self._pending_text.append(text)
+        self._schedule_flush()
+
+    def add_thinking(self, text: str) -> None:
+        self._thinking.append(text)
+        self._pending_thinking = True
+        self._schedule_flush()
+
+    def retry_scheduled(self, event: RetryScheduled) -> None:
+        """Count the wait down on screen: "retrying in 2 s (429 rate limit)"."""
+        remaining = [event.delay]
+
+        def tick() -> None:
+            self._status(f"retrying in {max(remaining[0], 0):.0f} s ({event.reason}), attempt {event.attempt}")
+            remaining[0] -= 1
+
+        self._stop_retry_timer()
+        tick()
+        if event.delay >= 1:
+            self._retry_timer = self.set_interval(1, tick, repeat=int(event.delay))
+
+    def finished(self, result: TurnResult) -> None:
+        self._end("done", result)
+        self._status("")
+
+    def failed(self, error: FoundryError, result: TurnResult | None) -> None:
+        self.error = error
+        self._end("failed", result)
+        self._status("")
+        self.mount(ErrorPanel(error), before=self.query_one(".turn-footer"))
+
+    def cancelled(self) -> None:
+        self._end("cancelled", None)
+        self._status("⊘ cancelled — the partial reply is kept")
+
+    # -- reading back ------------------------------------------------------------------------
+
+    @property
+    def reply_source(self) -> str:
+        return "".join(self._text)
+
+    def ids_text(self) -> str:
+        return request_ids_text(self.request_id, self.apim_request_id)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _end(self, state: str, result: TurnResult | None) -> None:
+        self.state = state
+        self._stop_retry_timer()
+        self.flush()
+        self.query_one(MarkdownView).finish()
+        self.remove_class("streaming")
+        if result is not None:
+            self.result = result
+            self.request_id = result.request_id or self.request_id
+            self.apim_request_id = result.apim_request_id or self.apim_request_id
+            if result.status and result.status < 400:
+                footer = turn_footer(result, self._prices)
+                ids = self.ids_text()
+                footer_view = self.query_one(".turn-footer", Static)
+                footer_view.update(f"{footer}\n{ids}" if ids else footer)
+                footer_view.display = True
+
+    def _status(self, text: str) -> None:
+        status = self.query_one(".turn-status", Static)
+        status.update(text)
+        status.display = bool(text)
+
+    def _schedule_flush(self) -> None:
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(FRAME, self.flush)
+
+    def flush(self) -> None:
+        """Move buffered deltas to the screen (called by the frame clock and at the end)."""
+        self._flush_timer = None
+        if self._pending_thinking:
+            self._pending_thinking = False
+            self._thinking_view().update("".join(self._thinking))
+        if self._pending_text:
+            text = "".join(self._pending_text)
+            self._pending_text.clear()
+            if self.state == "streaming" and self.query_one(".turn-status", Static).display:
+                self._status("")
+            self.query_one(MarkdownView).append(text)
+
+    def _thinking_view(self) -> Static:
+        existing = self.query(".thinking-text")
+        if existing:
+            return existing.first(Static)
+        text = Static(classes="thinking-text", markup=False)
+        self.mount(Collapsible(text, title="Thinking", collapsed=True), before=self.query_one(MarkdownView))
+        return text
+
+    def _stop_retry_timer(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+
+    def toggle_thinking(self) -> None:
+        for collapsible in self.query(Collapsible):
+            collapsible.collapsed = not collapsible.collapsed
+
+
+class ErrorPanel(Vertical):
+    """Message, hint and request ids, with a Retry button."""
+
+    def __init__(self, error: FoundryError) -> None:
+        super().__init__(classes="error-panel")
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"✗ {self.error.summary()}", classes="error-message", markup=False)
+        if self.error.hint:
+            yield Static(f"hint: {self.error.hint}", classes="error-hint", markup=False)
+        if self.error.ids():
+            yield Static(self.error.ids(), classes="error-ids", markup=False)
+        yield Button("Retry (F5)", variant="warning", classes="retry-button", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        turn = next(ancestor for ancestor in self.ancestors if isinstance(ancestor, TurnView))
+        self.post_message(TurnView.RetryRequested(turn))

@@ -1,0 +1,210 @@
+"""The chat screen driven through Pilot against the emulator on a real loopback socket."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+from foundry_tui.demo import start_demo
+from foundry_tui.ui.app import FoundryApp
+from foundry_tui.ui.screens.chat import ChatScreen
+from foundry_tui.ui.widgets.markdown_view import MarkdownView
+from foundry_tui.ui.widgets.prompt import PromptInput
+from foundry_tui.ui.widgets.turn import TurnView
+
+SIZE = (120, 40)
+
+
+async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)
+
+
+@pytest.fixture
+def demo_app():
+    apps = []
+
+    def make(pace: float = 0, deployment: str | None = None) -> FoundryApp:
+        demo = start_demo(pace=pace)
+        apps.append(demo)
+        return FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=deployment, persist=False)
+
+    yield make
+    for demo in apps:
+        demo.stop()
+
+
+async def send(pilot, text: str) -> TurnView:
+    chat = pilot.app.screen
+    before = len(chat.query(TurnView))
+    prompt = chat.query_one(PromptInput)
+    prompt.insert(text)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: len(chat.query(TurnView)) > before)
+    return chat.query(TurnView).last()
+
+
+def screen_text(app: FoundryApp) -> str:
+    return app.export_screenshot()
+
+
+async def test_a_prompt_streams_a_reply_with_usage_and_ids(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "Show me a table and some code")
+        await wait_until(pilot, lambda: turn.state == "done")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        assert len(turn.reply_source) > 100
+        assert turn.query_one(MarkdownView).source == turn.reply_source
+        assert turn.request_id.startswith("req_") and turn.apim_request_id
+        footer = str(turn.query_one(".turn-footer").render())
+        assert "claude-sonnet-4-5" in footer and " in · " in footer and "$" in footer and "tok/s" in footer
+        assert turn.request_id in footer and "end_turn" in footer
+        assert app.screen.messages[-1]["role"] == "assistant"
+        status = str(app.screen.query_one("#status-bar").render())
+        assert "demo" in status and "claude-sonnet-4-5" in status and "$0.0" in status
+
+
+async def test_the_prompt_is_cleared_and_focus_stays(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "hello")
+        prompt = app.screen.query_one(PromptInput)
+        assert prompt.text == "" and prompt.has_focus
+        await wait_until(pilot, lambda: turn.state == "done")
+
+
+async def test_copy_ids_and_reply(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "hello")
+        await wait_until(pilot, lambda: turn.state == "done")
+        await pilot.press("ctrl+r")
+        assert app.clipboard == f"request-id: {turn.request_id}\napim-request-id: {turn.apim_request_id}"
+        await pilot.press("ctrl+g")
+        assert app.clipboard == turn.reply_source
+        app.screen.copy_one_id("apim_request_id")
+        assert app.clipboard == turn.apim_request_id
+
+
+async def test_escape_cancels_and_keeps_the_partial_reply(demo_app):
+    app = demo_app(pace=60)
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "Write a long report with code and a table")
+        await wait_until(pilot, lambda: len(turn.reply_source) > 20)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: turn.state == "cancelled")
+        partial = turn.reply_source
+        await pilot.pause(0.3)
+        assert turn.reply_source == partial  # nothing arrives after the cancel
+        assert "cancelled" in str(turn.query_one(".turn-status").render())
+        assert turn.query_one(MarkdownView).source == partial
+        assert app.screen.messages[-1] == {"role": "assistant", "content": partial}
+
+
+async def test_an_error_shows_message_hint_ids_and_retry(demo_app):
+    app = demo_app(deployment="fault-unknown-deployment")
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "hello")
+        await wait_until(pilot, lambda: turn.state == "failed")
+        await pilot.pause()
+        panel = turn.query_one(".error-panel")
+        text = " ".join(str(w.render()) for w in panel.query(".error-message, .error-hint, .error-ids"))
+        assert "404" in text and "deployment" in text.lower()
+        assert "hint:" in text and "request-id req_" in text and "apim-request-id" in text
+        assert app.screen.messages == []  # the unanswered prompt is not sent again as context
+        app.use_deployment("claude-haiku-4-5")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: len(app.screen.query(TurnView)) == 2)
+        retry = app.screen.query(TurnView).last()
+        assert retry.prompt == "hello"
+        await wait_until(pilot, lambda: retry.state == "done")
+        assert [m["role"] for m in app.screen.messages] == ["user", "assistant"]
+
+
+async def test_a_429_shows_the_retry_wait_then_answers(demo_app):
+    app = demo_app(deployment="fault-429*1")
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "hello")
+        await wait_until(pilot, lambda: "retrying in" in str(turn.query_one(".turn-status").render()))
+        assert "429" in str(turn.query_one(".turn-status").render())
+        await wait_until(pilot, lambda: turn.state == "done")
+        assert turn.reply_source
+
+
+async def test_mid_stream_error_keeps_the_partial_reply(demo_app):
+    app = demo_app(deployment="fault-stream-error")
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "tell me about caching")
+        await wait_until(pilot, lambda: turn.state == "failed")
+        assert turn.reply_source and turn.error.kind == "stream"
+        assert turn.query_one(MarkdownView).source == turn.reply_source
+
+
+async def test_a_second_turn_sends_the_conversation(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        first = await send(pilot, "hello")
+        await wait_until(pilot, lambda: first.state == "done")
+        second = await send(pilot, "and again")
+        await wait_until(pilot, lambda: second.state == "done")
+        assert [m["role"] for m in app.screen.messages] == ["user", "assistant", "user", "assistant"]
+        assert second.result.usage.input_tokens > first.result.usage.input_tokens
+
+
+async def test_new_chat_clears_the_conversation(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "hello")
+        await wait_until(pilot, lambda: turn.state == "done")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not app.screen.query(TurnView) and app.screen.messages == []
+        assert "session 0 in · 0 out" in str(app.screen.query_one("#status-bar").render())
+
+
+async def test_newline_keys_do_not_send(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.screen.query_one(PromptInput)
+        await pilot.press(*"one", "ctrl+j", *"two", "backslash", "enter", *"three")
+        assert prompt.text == "one\ntwo\nthree" and not app.screen.query(TurnView)
+
+
+async def test_view_follows_the_stream_only_at_the_bottom(demo_app):
+    app = demo_app(pace=300)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.screen.query_one("#chat-log")
+        turn = await send(pilot, "Write a long report with code and a table")
+        await wait_until(pilot, lambda: log.max_scroll_y > 20)
+        assert log.scroll_y == log.max_scroll_y  # following
+        await pilot.press("pageup")
+        await pilot.pause(0.3)
+        assert log.scroll_y < log.max_scroll_y - 5  # the user scrolled away: no more following
+        await pilot.press("ctrl+b")
+        await pilot.pause(0.2)
+        assert log.max_scroll_y - log.scroll_y <= 1
+        await wait_until(pilot, lambda: turn.state == "done")
+        await pilot.pause(0.1)
+        assert log.max_scroll_y - log.scroll_y <= 1  # following again until the very end
+
+
+async def test_keys_echo_while_a_long_reply_streams(demo_app):
+    app = demo_app(pace=2000)
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "Write a long report with code and a table")
+        prompt = app.screen.query_one(PromptInput)
+        await wait_until(pilot, lambda: len(turn.reply_source) > 200)
+        started = time.perf_counter()
+        await pilot.press(*"typing while streaming")
+        elapsed = time.perf_counter() - started
+        assert prompt.text == "typing while streaming"
+        assert elapsed < 2.0
+        await pilot.press("escape")
