@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import httpx
+
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.service.auth import ApiKeyAuth, Auth, DeviceCodePrompt, EntraAuth, make_credential
@@ -41,9 +43,11 @@ def client_for_profile(
     *,
     retry: RetryPolicy = RetryPolicy(),
     on_device_code: Callable[[DeviceCodePrompt], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> FoundryClient:
+    """`transport` replaces the network (tests and benchmarks feed recorded bytes through it)."""
     auth = auth_for_profile(profile, secrets, on_device_code=on_device_code)
-    return FoundryClient(profile.endpoint_url(), auth, retry=retry)
+    return FoundryClient(profile.endpoint_url(), auth, retry=retry, transport=transport)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

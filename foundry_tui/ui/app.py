@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+import httpx
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -40,14 +41,16 @@ class FoundryApp(App[None]):
         profile: Profile | None,
         deployment: str | None = None,
         persist: bool = True,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        """`persist=False` (the demo) keeps every change in memory."""
+        """`persist=False` (the demo) keeps every change in memory; `transport` replaces the network."""
         super().__init__()
         self.config = config
         self.secrets = secrets
         self.profile = profile
         self.deployment = deployment or (profile.deployment() if profile else None)
         self.persist = persist
+        self._transport = transport
         self.theme_errors: list[str] = []
         self._clients: dict[str, FoundryClient] = {}
         self._device_code_screen = None
@@ -79,7 +82,9 @@ class FoundryApp(App[None]):
         if profile is None:
             raise ConfigError("no profile selected", hint="press F3 to set one up")
         if profile.name not in self._clients:
-            self._clients[profile.name] = client_for_profile(profile, self.secrets, on_device_code=self.show_device_code)
+            self._clients[profile.name] = client_for_profile(
+                profile, self.secrets, on_device_code=self.show_device_code, transport=self._transport
+            )
         return self._clients[profile.name]
 
     def forget_client(self, profile_name: str) -> None:

@@ -4,13 +4,23 @@ Textual's Markdown widget mounts a widget per block, and every streamed batch re
 them, so a long reply slows to a crawl. Here a whole reply is one Line-API widget: finished blocks
 are rendered to strips once (with Rich's Markdown renderer) and cached; a batch re-renders only
 the tail block. The cost of a batch follows what changed, not the reply's length.
+
+Code fences are the exception to "one block is cheap": re-highlighting a 400-line fence every
+frame costs ~80 ms. So fences render in chunks of lines cut at blank lines (where lexer state is
+almost always neutral); a growing fence re-renders only its last chunk. Streaming and one-shot
+renders cut identically, so they produce the same strips.
 """
 
 from __future__ import annotations
 
-from rich.console import Console
+import re
+from collections.abc import Callable
+
+from rich.console import Console, RenderableType
 from rich.markdown import Markdown
+from rich.segment import Segment
 from rich.style import Style
+from rich.syntax import Syntax
 from rich.theme import Theme
 from textual.geometry import Size
 from textual.strip import Strip
@@ -21,10 +31,87 @@ from foundry_tui.ui.markdown_blocks import BlockSplitter
 BLOCK_GAP = 1  # blank lines between top-level blocks
 
 
-def render_block(source: str, console: Console, width: int, code_theme: str) -> list[Strip]:
+FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})([^`]*)$")
+CHUNK_MIN_LINES = 16  # a chunk ends at the first blank line after this many lines…
+CHUNK_MAX_LINES = 48  # …or here at the latest, which bounds the cost of a growing fence
+
+
+
+class ChunkCache:
+    """Rendered fence chunks, kept only while the block being streamed still uses them."""
+
+    def __init__(self) -> None:
+        self._strips: dict[tuple[str, str], list[Strip]] = {}
+        self._used: set[tuple[str, str]] = set()
+
+    def get(self, key: tuple[str, str], render: Callable[[], list[Strip]]) -> list[Strip]:
+        self._used.add(key)
+        if key not in self._strips:
+            self._strips[key] = render()
+        return self._strips[key]
+
+    def start_round(self) -> None:
+        self._used = set()
+
+    def drop_unused(self) -> None:
+        self._strips = {key: self._strips[key] for key in self._used}
+
+
+def render_block(source: str, console: Console, width: int, code_theme: str, chunks: ChunkCache) -> list[Strip]:
+    """Strips for one top-level block; `chunks` carries rendered fence chunks between calls."""
+    fence = fence_code(source)
+    if fence is not None:
+        return render_fence(*fence, console, width, code_theme, chunks)
+    return _rich_lines(Markdown(source, code_theme=code_theme), console, width)
+
+
+def fence_code(source: str) -> tuple[str, list[str]] | None:
+    """(lexer name, code lines) of a fenced code block, open or closed; None for other blocks."""
+    first, _, rest = source.partition("\n")
+    opener = FENCE_OPEN.match(first)
+    if opener is None:
+        return None
+    marker = opener.group(1)
+    lines = rest.split("\n")
+    if len(lines) > 1 or lines[0]:
+        closing = lines[-1].strip()
+        if closing.startswith(marker[0] * len(marker)) and not closing.strip(marker[0]):
+            lines.pop()
+    code = "\n".join(lines).rstrip()  # as Rich's CodeBlock does
+    if not code:
+        return None
+    return (opener.group(2).strip().partition(" ")[0] or "text"), code.split("\n")
+
+
+def chunk_bounds(line_count: int, lines: list[str]) -> list[tuple[int, int]]:
+    """Cut points depend only on the lines before them, so they never move as a fence grows."""
+    bounds = []
+    start = 0
+    for index in range(1, line_count):
+        size = index - start
+        if size >= CHUNK_MAX_LINES or (size >= CHUNK_MIN_LINES and not lines[index].strip()):
+            bounds.append((start, index))
+            start = index
+    bounds.append((start, line_count))
+    return bounds
+
+
+def render_fence(lexer: str, lines: list[str], console: Console, width: int, code_theme: str, chunks: ChunkCache) -> list[Strip]:
+    """Rich's CodeBlock look (Syntax, padding 1), built chunk by chunk from the cache."""
+    background = Syntax.get_theme(code_theme).get_background_style()
+    padding_line = Strip([Segment(" " * width, background)], width)
+    strips = [padding_line]
+    for start, end in chunk_bounds(len(lines), lines):
+        code = "\n".join(lines[start:end])
+        syntax = Syntax(code, lexer, theme=code_theme, word_wrap=True, padding=(0, 1))
+        strips.extend(chunks.get((lexer, code), lambda: _rich_lines(syntax, console, width)))
+    strips.append(padding_line)
+    return strips
+
+
+def _rich_lines(renderable: RenderableType, console: Console, width: int) -> list[Strip]:
     options = console.options.update(width=width, min_width=width, max_width=width, height=None)
-    lines = console.render_lines(Markdown(source, code_theme=code_theme), options, pad=False, new_lines=False)
-    return [Strip(line) for line in lines]
+    return [Strip(line) for line in console.render_lines(renderable, options, pad=False, new_lines=False)]
 
 
 class MarkdownView(Widget):
@@ -43,6 +130,7 @@ class MarkdownView(Widget):
         self._final_lines: list[Strip] = []
         self._rendered_blocks = 0
         self._tail_lines: list[Strip] = []
+        self._chunks = ChunkCache()
         if markdown:
             self._splitter.append(markdown)
             self._splitter.finish()
@@ -77,6 +165,7 @@ class MarkdownView(Widget):
         self._final_lines = []
         self._rendered_blocks = 0
         self._tail_lines = []
+        self._chunks = ChunkCache()
 
     def _refresh_content(self) -> None:
         if not self._width:
@@ -98,16 +187,12 @@ class MarkdownView(Widget):
         with console.use_theme(theme):
             final = self._splitter.final
             for source in final[self._rendered_blocks :]:
-                if self._final_lines:
-                    self._final_lines.extend([Strip.blank(0)] * BLOCK_GAP)
-                self._final_lines.extend(render_block(source, console, width, code_theme))
+                self._final_lines.extend(self._block_lines(source, bool(self._final_lines), width, code_theme))
             self._rendered_blocks = len(final)
             tail = self._splitter.tail
-            self._tail_lines = []
-            if tail.strip():
-                if self._final_lines:
-                    self._tail_lines.extend([Strip.blank(0)] * BLOCK_GAP)
-                self._tail_lines.extend(render_block(tail, console, width, code_theme))
+            self._chunks.start_round()
+            self._tail_lines = self._block_lines(tail, bool(self._final_lines), width, code_theme) if tail.strip() else []
+            self._chunks.drop_unused()
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
@@ -118,16 +203,19 @@ class MarkdownView(Widget):
         return len(self._final_lines) + len(self._tail_lines)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
         final = self._final_lines
         if y < len(final):
-            strip = final[y]
-        elif y - len(final) < len(self._tail_lines):
-            strip = self._tail_lines[y - len(final)]
-        else:
-            strip = Strip.blank(0)
+            return final[y]
+        if y - len(final) < len(self._tail_lines):
+            return self._tail_lines[y - len(final)]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def _block_lines(self, source: str, gap: bool, width: int, code_theme: str) -> list[Strip]:
+        """A block's lines, cropped and styled for this widget once, so repaints cost nothing here."""
         base = self.rich_style
-        return strip.crop_extend(0, width, base).apply_style(base)
+        lines = render_block(source, self.app.console, width, code_theme, self._chunks)
+        blank = [Strip.blank(width, base)] * BLOCK_GAP if gap else []
+        return blank + [line.crop_extend(0, width, base).apply_style(base) for line in lines]
 
 
 _THEMES: dict[tuple[str, str], Theme] = {}

@@ -1,0 +1,135 @@
+"""The block-incremental Markdown renderer: streaming must end exactly where a one-shot render does."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from rich.console import Console
+from rich.markdown import Markdown
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+
+from foundry_tui.emulator.replies import compose_reply, split_into_deltas
+from foundry_tui.ui.markdown_blocks import BlockSplitter
+from foundry_tui.ui.widgets.markdown_view import (
+    CHUNK_MAX_LINES,
+    ChunkCache,
+    MarkdownView,
+    chunk_bounds,
+    fence_code,
+    render_fence,
+)
+
+REPORT = compose_reply("Write a long report with code and a table", "tests", 3000)
+
+
+def stream(splitter: BlockSplitter, deltas: list[str]) -> BlockSplitter:
+    for delta in deltas:
+        splitter.append(delta)
+    splitter.finish()
+    return splitter
+
+
+def one_shot(text: str) -> BlockSplitter:
+    return stream(BlockSplitter(), [text])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_splitter_streams_to_the_same_blocks_at_any_chunking(seed):
+    rng = random.Random(seed)
+    text = REPORT
+    pieces, position = [], 0
+    while position < len(text):
+        size = rng.choice([1, 2, 3, 7, 40, 300])
+        pieces.append(text[position : position + size])
+        position += size
+    streamed = stream(BlockSplitter(), pieces)
+    assert streamed.final == one_shot(text).final
+    assert streamed.source == text
+
+
+def test_only_the_last_block_stays_open():
+    splitter = BlockSplitter()
+    splitter.append("# Title\n\nFirst para")
+    assert splitter.final == ["# Title"] and splitter.tail == "First para"
+    splitter.append("graph.\n\n| a | b |\n")
+    assert splitter.final == ["# Title", "First paragraph."]
+    splitter.append("|---|---|\n| 1 | 2 |")  # the paragraph-looking row became a table
+    assert splitter.tail.startswith("| a | b |")
+    splitter.finish()
+    assert splitter.final[-1] == "| a | b |\n|---|---|\n| 1 | 2 |" and splitter.tail == ""
+
+
+def test_fence_code_reads_open_and_closed_fences():
+    assert fence_code("```python\nx = 1\ny = 2\n```") == ("python", ["x = 1", "y = 2"])
+    assert fence_code("```python\nx = 1\ny") == ("python", ["x = 1", "y"])  # still streaming
+    assert fence_code("~~~\nplain\n~~~") == ("text", ["plain"])
+    assert fence_code("``` js extra words\na\n\n\n") == ("js", ["a"])
+    assert fence_code("Not a fence") is None
+    assert fence_code("```\n```") is None
+
+
+def test_chunk_cut_points_never_move_as_a_fence_grows():
+    lines = [f"line {i}" if i % 7 else "" for i in range(200)]
+    full = chunk_bounds(len(lines), lines)
+    for count in range(1, 200):
+        prefix = chunk_bounds(count, lines[:count])
+        assert prefix[:-1] == full[: len(prefix) - 1]
+    assert all(end - start <= CHUNK_MAX_LINES for start, end in full)
+
+
+def test_a_chunked_fence_renders_exactly_like_richs_code_block():
+    code = "\n".join(f"def f{i}(x):\n    return x * {i}  # é →\n" for i in range(60)).rstrip()
+    console = Console(width=90, color_system="truecolor", force_terminal=True)
+    options = console.options.update(width=90)
+    whole = console.render_lines(Markdown(f"```python\n{code}\n```", code_theme="monokai"), options, pad=False, new_lines=False)
+    chunked = render_fence("python", code.split("\n"), console, 90, "monokai", ChunkCache())
+    assert len(chunk_bounds(len(code.split("\n")), code.split("\n"))) > 2
+    assert [list(strip) for strip in chunked] == whole
+
+
+class ViewApp(App):
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield MarkdownView(self.text)
+
+
+def screen_lines(view: MarkdownView) -> list[list]:
+    return [list(view.render_line(y)) for y in range(view.size.height)]
+
+
+async def test_streamed_reply_renders_identically_to_a_one_shot_render():
+    """Issue #5: the final render of a streamed reply equals the one-shot render, line and style."""
+    deltas = split_into_deltas(REPORT)
+    streamed_app = ViewApp()
+    async with streamed_app.run_test(size=(110, 40)) as pilot:
+        view = streamed_app.query_one(MarkdownView)
+        for start in range(0, len(deltas), 37):
+            view.append("".join(deltas[start : start + 37]))
+            if start % 370 == 0:
+                await pilot.pause()
+        view.finish()
+        await pilot.pause()
+        streamed = screen_lines(view)
+    one_shot_app = ViewApp(REPORT)
+    async with one_shot_app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        reference = screen_lines(one_shot_app.query_one(MarkdownView))
+    assert len(streamed) > 200
+    assert streamed == reference
+
+
+async def test_a_resize_rerenders_at_the_new_width():
+    app = ViewApp("A paragraph " * 40)
+    async with app.run_test(size=(100, 20)) as pilot:
+        view = app.query_one(MarkdownView)
+        wide = view.size.height
+        await pilot.resize_terminal(50, 20)
+        await pilot.pause()
+        assert view.size.height > wide
+        assert all(len(view.render_line(y).text) == view.size.width for y in range(view.size.height))
