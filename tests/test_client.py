@@ -498,3 +498,15 @@ async def test_check_all_runs_concurrently(rig: Callable[..., Rig]) -> None:
     assert time.perf_counter() - started < 0.45  # one request's delay, not the sum (0.6 s)
     assert [r.deployment for r in results] == deployments and all(r.ok for r in results)
     assert sorted(json.loads(r.content)["model"] for r in setup.server.requests) == deployments
+
+
+async def test_a_corrupt_gzip_body_mid_stream_is_an_incomplete_turn_not_a_crash():
+    body = b'event: message_start\ndata: {"type":"message_start","message":{"id":"m","model":"x","usage":{"input_tokens":1}}}\n\n'
+    async def corrupt() -> AsyncIterator[bytes]:
+        yield gzip.compress(body)[:40]  # a valid gzip start…
+        yield b"\x00garbage"  # …then bytes that cannot be inflated
+
+    handler = lambda request: httpx.Response(200, headers={"content-type": "text/event-stream", "content-encoding": "gzip"}, content=corrupt())
+    client = FoundryClient("http://h/anthropic/", ApiKeyAuth("k"), transport=httpx.MockTransport(handler))
+    events = [event async for event in client.stream(MessageRequest(model="d", messages=[{"role": "user", "content": "x"}]))]
+    assert isinstance(events[-1], Failed) and events[-1].error.kind == "incomplete"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from collections.abc import Iterator
 from typing import Any
 
@@ -181,4 +182,4 @@ class MessageAssembler:
         if not usage:
             return None
         self.result.usage.update(usage)
-        return UsageUpdated(self.result.usage)
+        return UsageUpdated(replace(self.result.usage))  # a snapshot: the result's copy keeps changing

@@ -141,7 +141,7 @@ class FoundryClient:
                     async for chunk in response.aiter_bytes():  # decodes gzip: httpx asks for it
                         for event in assembler.feed(chunk):
                             yield event
-                except httpx.TransportError:
+                except (httpx.TransportError, httpx.DecodingError):
                     pass  # a cut connection: reported below as incomplete, with the content kept
                 for event in assembler.close():
                     yield event
