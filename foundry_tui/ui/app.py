@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-import httpx
+from typing import TYPE_CHECKING
+
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -18,11 +19,13 @@ from foundry_tui.config.file import Config, save_config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.service.auth import DeviceCodePrompt
-from foundry_tui.service.check import CheckResult, check_all
-from foundry_tui.service.client import FoundryClient
-from foundry_tui.service.connect import client_for_profile
-from foundry_tui.service.retry import RetryPolicy
 from foundry_tui.ui.screens.chat import ChatScreen
+
+if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up lean
+    import httpx
+
+    from foundry_tui.service.check import CheckResult
+    from foundry_tui.service.client import FoundryClient
 
 
 class FoundryApp(App[None]):
@@ -82,6 +85,8 @@ class FoundryApp(App[None]):
         if profile is None:
             raise ConfigError("no profile selected", hint="press F3 to set one up")
         if profile.name not in self._clients:
+            from foundry_tui.service.connect import client_for_profile
+
             self._clients[profile.name] = client_for_profile(
                 profile, self.secrets, on_device_code=self.show_device_code, transport=self._transport
             )
@@ -108,6 +113,9 @@ class FoundryApp(App[None]):
 
     async def run_check(self, profile: Profile, deployments: list[str], timeout: float = 30.0) -> list[CheckResult]:
         """The same check as `foundry-tui check`, over the profile's pooled connection."""
+        from foundry_tui.service.check import check_all
+        from foundry_tui.service.retry import RetryPolicy
+
         client = self.client(profile)
         return await check_all(client.with_retry(RetryPolicy(max_retries=0)), profile.name, deployments, timeout=timeout)
 
@@ -149,7 +157,9 @@ class FoundryApp(App[None]):
             yield SystemCommand("Copy apim-request-id", "Only the apim-request-id header", partial(screen.copy_one_id, "apim_request_id"))
             yield SystemCommand("Copy reply", "The reply's Markdown source (ctrl+g)", screen.action_copy_reply)
             yield SystemCommand("Chat settings", "System prompt, max tokens, temperature (F4)", screen.action_chat_settings)
-            yield SystemCommand("Check deployments", "Run the auth check on every deployment", self.action_pick_deployment)
+            yield SystemCommand(
+                "Check deployments", "Run the auth check on every deployment", partial(self.action_pick_deployment, check_all=True)
+            )
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -163,13 +173,13 @@ class FoundryApp(App[None]):
 
         self.push_screen(ProfilesScreen())
 
-    def action_pick_deployment(self) -> None:
+    def action_pick_deployment(self, check_all: bool = False) -> None:
         from foundry_tui.ui.screens.deployments import DeploymentPicker
 
         if self.profile is None:
             self.notify("Set up a profile first (F3).", severity="warning")
             return
-        self.push_screen(DeploymentPicker(self.profile), self._deployment_picked)
+        self.push_screen(DeploymentPicker(self.profile, check_all_on_open=check_all), self._deployment_picked)
 
     def _deployment_picked(self, deployment: str | None) -> None:
         if deployment:

@@ -1,0 +1,361 @@
+"""The deployment picker (ctrl+o / F2): choose, add, remove and check the profile's deployments.
+
+Foundry cannot list a resource's deployments, so a profile without any is offered the guide's
+defaults, marked as guesses. Each row checks itself in its own worker (the same check as
+`foundry-tui check`): checking all runs concurrently, each result lands as soon as it is known,
+and removing a row cancels its check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Label, ListItem, ListView, Static
+
+from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile
+from foundry_tui.ui.screens.help import DialogScreen
+
+if TYPE_CHECKING:
+    from foundry_tui.service.check import CheckResult
+    from foundry_tui.ui.app import FoundryApp
+
+GUESS_NOTE = "guess — Foundry cannot list deployments; check or add yours"
+GUESS_DETAILS = "A guess, not yet checked: c checks it; ↵ uses it and keeps it in the profile."
+CHECK_TIMEOUT = 30.0
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+_KIND_LABELS = {  # FoundryError.kind → a few words for the row
+    "auth": "auth failed",
+    "permission": "no permission",
+    "rate_limit": "rate limited",
+    "server": "server error",
+    "stream": "stream error",
+    "incomplete": "cut off",
+    "timeout": "timed out",
+    "connection": "no connection",
+}
+
+
+def check_summary(result: CheckResult) -> str:
+    """'✓ 200 · 412 ms · ttft 380 ms' or '✗ 404 not found': what fits in the row."""
+    if result.error is None:
+        return f"✓ {result.status} · {_ms(result.latency_ms)} · ttft {_ms(result.ttft_ms)}"
+    status = f"{result.status} " if result.status else ""
+    kind = result.error.kind
+    return f"✗ {status}{_KIND_LABELS.get(kind, kind.replace('_', ' '))}"
+
+
+def check_details(result: CheckResult) -> Content:
+    """What the row cannot fit, shown under the list while the row is highlighted."""
+    if result.error is None:
+        lines = [(f"Answered in {_ms(result.latency_ms)}, first token after {_ms(result.ttft_ms)}.", "$success")]
+    else:
+        lines = [(result.error.summary(), "$error"), (_hint(result.error.hint), "$warning")]
+    lines += [(f"request-id {result.request_id}", "$foreground-muted")] if result.request_id else []
+    lines += [(f"apim-request-id {result.apim_request_id}", "$foreground-muted")] if result.apim_request_id else []
+    return _lines(lines)
+
+
+def setup_problem_details(error: ConfigError) -> Content:
+    return _lines([(error.message, "$error"), (_hint(error.hint), "$warning")])
+
+
+def deployment_name_problem(name: str, existing: list[str]) -> str | None:
+    if not name:
+        return "Type the deployment's name, as shown in the Foundry portal."
+    if any(char.isspace() for char in name):
+        return "A deployment name has no spaces."
+    if name in existing:
+        return f"{name} is already in the list."
+    return None
+
+
+class DeploymentRow(ListItem):
+    """One deployment: ● if it is the one in use, its name, a tag, and its last check."""
+
+    app: FoundryApp
+
+    @dataclass
+    class Checked(Message):
+        row: DeploymentRow
+
+    def __init__(self, deployment: str, *, current: bool, tag: str) -> None:
+        super().__init__()
+        self.deployment = deployment
+        self.current = current
+        self.guess = tag == "guess"
+        self.tag = tag
+        self.details = Content.styled(
+            GUESS_DETAILS if self.guess else "Not checked yet: c checks it, a checks them all.", "$foreground-muted"
+        )
+        self._frame = 0
+        self._spinner: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label("●" if self.current else "", classes="mark")
+            yield Label(self.deployment, classes="name", markup=False)
+            yield Label(self.tag, classes="tag")
+            yield Label("not checked", classes="status", markup=False)
+
+    @property
+    def checking(self) -> bool:
+        return self._spinner is not None
+
+    def check(self, profile: Profile) -> None:
+        """Start checking (a no-op while a check runs); the spinner shows at once."""
+        if self.checking:
+            return
+        self._spinner = self.set_interval(0.1, self._spin)
+        self._show(f"{SPINNER[0]} checking…", "checking", Content("Checking…"))
+        self._run_check(profile)
+
+    @work(exit_on_error=False)
+    async def _run_check(self, profile: Profile) -> None:
+        """A worker of the row's own, so removing the row cancels it."""
+        try:
+            [result] = await self.app.run_check(profile, [self.deployment], CHECK_TIMEOUT)
+        except ConfigError as error:
+            self._show("✗ cannot check", "failed", setup_problem_details(error))
+        else:
+            self._show(check_summary(result), "ok" if result.ok else "failed", check_details(result))
+        self.post_message(self.Checked(self))
+
+    def _spin(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self.query_one(".status", Label).update(f"{SPINNER[self._frame]} checking…")
+
+    def _show(self, status: str, state: str, details: Content) -> None:
+        if state != "checking" and self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+        label = self.query_one(".status", Label)
+        label.set_classes(f"status -{state}")
+        label.update(status)
+        self.details = details
+
+
+class DeploymentList(ListView):
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Use", key_display="↵"),
+        Binding("c", "screen.check", "Check"),
+        Binding("a", "screen.check_all", "Check all"),
+        Binding("n", "screen.add", "Add"),
+        Binding("d,delete", "screen.remove", "Remove", key_display="d"),
+    ]
+
+
+class NewDeploymentInput(Input):
+    BINDINGS = [
+        Binding("enter", "submit", "Add", key_display="↵"),
+        Binding("escape", "screen.cancel_add", "Cancel", key_display="esc"),
+    ]
+
+
+class DeploymentPicker(DialogScreen[str | None]):
+    """Dismisses with the chosen deployment's name, or None."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Close", key_display="esc")]
+    DEFAULT_CSS = """
+    DeploymentPicker #guess-note {
+        color: $warning;
+        margin: 0 0 1 0;
+    }
+    DeploymentPicker DeploymentList {
+        height: auto;
+        max-height: 16;
+        background: $surface;
+    }
+    DeploymentPicker DeploymentRow Horizontal {
+        height: 1;
+    }
+    DeploymentPicker DeploymentRow .mark {
+        width: 2;
+        color: $accent;
+    }
+    DeploymentPicker DeploymentRow .name {
+        width: 30;
+    }
+    DeploymentPicker DeploymentRow .tag {
+        width: 9;
+        color: $text-muted;
+    }
+    DeploymentPicker DeploymentRow .status {
+        width: 1fr;
+        color: $text-muted;
+        &.-ok { color: $success; }
+        &.-failed { color: $error; }
+        &.-checking { color: $accent; }
+    }
+    DeploymentPicker DeploymentList:focus > DeploymentRow.-highlight Label {
+        color: $block-cursor-foreground;  /* status colours would clash with the cursor's */
+    }
+    DeploymentPicker #details {
+        margin: 1 0 0 0;
+        height: auto;
+        min-height: 3;
+    }
+    DeploymentPicker #message {
+        display: none;
+        color: $text-muted;
+        &.-problem { color: $error; }
+    }
+    DeploymentPicker NewDeploymentInput {
+        display: none;
+        margin: 1 0 0 0;
+    }
+    """
+
+    app: FoundryApp
+
+    def __init__(self, profile: Profile, *, check_all_on_open: bool = False) -> None:
+        super().__init__()
+        self.profile = profile
+        self.check_all_on_open = check_all_on_open
+
+    def compose(self) -> ComposeResult:
+        with self.dialog(f"Deployments · profile {self.profile.name}", id="picker"):
+            yield Static(f"⚠ {GUESS_NOTE}", id="guess-note", markup=False)
+            yield DeploymentList(id="deployments")
+            yield Static(id="details")
+            yield NewDeploymentInput(placeholder="new deployment name, e.g. claude-sonnet-4-5", id="new-deployment")
+            yield Static(id="message", markup=False)
+            yield self.key_line()
+
+    async def on_mount(self) -> None:
+        self.query_one("#picker").border_subtitle = self.profile.endpoint_host()
+        await self.fill()
+        if self.check_all_on_open:
+            self.action_check_all()
+
+    @property
+    def rows(self) -> list[DeploymentRow]:
+        return list(self.query(DeploymentRow))
+
+    def highlighted(self) -> DeploymentRow | None:
+        row = self.query_one(DeploymentList).highlighted_child
+        return row if isinstance(row, DeploymentRow) else None
+
+    async def fill(self) -> None:
+        """One row per deployment of the profile, or per guess when it has none."""
+        guessing = not self.profile.deployments
+        self.query_one("#guess-note").display = guessing
+        rows = [self.row(name, guessing) for name in self.profile.deployments or GUIDE_DEPLOYMENTS]
+        deployments = self.query_one(DeploymentList)
+        await deployments.clear()
+        await deployments.extend(rows)
+        deployments.index = next((index for index, row in enumerate(rows) if row.current), 0)
+        deployments.focus()
+
+    def row(self, name: str, guessing: bool) -> DeploymentRow:
+        tag = "guess" if guessing else "default" if name == self.profile.default_deployment else ""
+        return DeploymentRow(name, current=name == self.app.deployment, tag=tag)
+
+    # -- details under the list ----------------------------------------------------------------
+
+    @on(ListView.Highlighted, "#deployments")
+    @on(DeploymentRow.Checked)
+    def show_details(self) -> None:
+        row = self.highlighted()
+        self.query_one("#details", Static).update(row.details if row is not None else "")
+
+    def say(self, text: str, *, problem: bool = False) -> None:
+        """A line under the list about the last add, remove or save."""
+        message = self.query_one("#message", Static)
+        message.set_class(problem, "-problem")
+        message.update(text)
+        message.display = bool(text)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    @on(ListView.Selected, "#deployments")
+    def choose(self, event: ListView.Selected) -> None:
+        row = event.item
+        assert isinstance(row, DeploymentRow)
+        if row.guess:  # chosen, so no longer a guess: keep it in the profile
+            self.profile.deployments.append(row.deployment)
+            self.save(f"Kept {row.deployment} in profile {self.profile.name}.")
+        self.dismiss(row.deployment)
+
+    def action_check(self) -> None:
+        row = self.highlighted()
+        if row is not None:
+            row.check(self.profile)
+
+    def action_check_all(self) -> None:
+        for row in self.rows:
+            row.check(self.profile)
+
+    def action_add(self) -> None:
+        field = self.query_one(NewDeploymentInput)
+        field.clear()
+        field.display = True
+        field.focus()
+
+    def action_cancel_add(self) -> None:
+        self.query_one(NewDeploymentInput).display = False
+        self.query_one(DeploymentList).focus()
+        self.say("")
+
+    @on(Input.Submitted, "#new-deployment")
+    async def add(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        problem = deployment_name_problem(name, self.profile.deployments)
+        if problem is not None:
+            self.say(problem, problem=True)
+            return
+        was_guessing = not self.profile.deployments
+        self.profile.deployments.append(name)
+        deployments = self.query_one(DeploymentList)
+        if was_guessing:
+            await self.fill()
+        else:
+            await deployments.append(self.row(name, guessing=False))
+        deployments.index = len(deployments) - 1
+        self.action_cancel_add()
+        self.save(f"Added {name} to profile {self.profile.name}.")
+
+    async def action_remove(self) -> None:
+        row = self.highlighted()
+        if row is None:
+            return
+        if row.guess:
+            self.say("Guesses are not in the profile, so there is nothing to remove.", problem=True)
+            return
+        self.profile.deployments.remove(row.deployment)
+        if self.profile.default_deployment == row.deployment:
+            self.profile.default_deployment = None
+        if self.profile.deployments:
+            deployments = self.query_one(DeploymentList)
+            await deployments.pop(deployments.index)
+        else:
+            await self.fill()
+        self.save(f"Removed {row.deployment} from profile {self.profile.name}.")
+
+    def save(self, done: str) -> None:
+        """Write the changed profile; say what was done, or why it could not be saved."""
+        try:
+            self.app.save_config()
+        except ConfigError as error:
+            self.say(f"{done} Not saved: {error.message}", problem=True)
+        else:
+            self.say(done)
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.0f} ms" if value is not None else "n/a"
+
+
+def _hint(hint: str | None) -> str:
+    return f"hint: {hint}" if hint else ""
+
+
+def _lines(lines: list[tuple[str, str]]) -> Content:
+    return Content("\n").join(Content.styled(text, style) for text, style in lines if text)

@@ -1,0 +1,209 @@
+"""The help screen (F1): every key, grouped, read from the real bindings so it cannot drift.
+
+Also home of `DialogScreen`, the look the app's small modal screens share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from foundry_tui.ui.screens.chat import ChatScreen
+from foundry_tui.ui.widgets.prompt import PromptInput
+
+ResultType = TypeVar("ResultType")
+Row = tuple[str, str, str]  # keys, description, note
+
+GROUPS = {  # group → what its keys act on
+    "Chat": "",
+    "Turn": "the focused turn (tab), else the newest",
+    "Navigation": "",
+    "App": "",
+}
+# action → (group, what it does beyond the binding's own description); others go to their source's group.
+ACTION_NOTES: dict[str, tuple[str, str]] = {
+    "newline": ("Chat", "add a line to the prompt"),
+    "cancel": ("Chat", "stop the streaming reply; what arrived is kept"),
+    "new_chat": ("Chat", "start a new conversation"),
+    "chat_settings": ("Chat", "system prompt, max tokens, temperature"),
+    "app.pick_deployment": ("Chat", "pick, add, remove or check deployments"),
+    "copy_ids": ("Turn", "request-id and apim-request-id, for support"),
+    "copy_reply": ("Turn", "the reply's Markdown source"),
+    "retry": ("Turn", "send a failed or cancelled prompt again"),
+    "toggle_thinking": ("Turn", "show or hide the model's thinking"),
+    "screen.copy_text": ("Turn", "the text selected with the mouse"),
+    "follow": ("Navigation", "jump to the newest reply and follow it"),
+    "scroll_log": ("Navigation", ""),
+    "app.focus_next": ("Navigation", "the prompt, then each turn"),
+    "app.focus_previous": ("Navigation", ""),
+    "help": ("App", "this screen"),
+    "profiles": ("App", "create, edit, test or switch profiles"),
+    "quit": ("App", ""),
+}
+TIPS = (
+    (
+        "New lines",
+        "alt+enter adds a line. It works in tmux and over SSH, where shift+enter usually reaches the "
+        "app as a plain enter; ctrl+j works in most terminals too.",
+    ),
+    (
+        "Copying",
+        "Copies go through OSC 52: your terminal puts them on your local clipboard, even over SSH. "
+        "In tmux, add `set -s set-clipboard on` to ~/.tmux.conf. Copied ids are also shown in a "
+        "notification, to copy by hand where the terminal ignores OSC 52.",
+    ),
+    (
+        "Command palette",
+        "ctrl+p finds every command: themes, profiles, deployments, checking them all, and copying a "
+        "single request id.",
+    ),
+)
+_KEY_NAMES = {"escape": "esc", "pageup": "PgUp", "pagedown": "PgDn", "delete": "del"}
+
+
+class DialogScreen(ModalScreen[ResultType]):
+    """A centred box with a title and its own key line (a Footer) at the bottom."""
+
+    DEFAULT_CSS = """
+    DialogScreen {
+        align: center middle;
+    }
+    DialogScreen > .dialog {
+        width: 90;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: round $primary;
+        border-title-color: $text;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        background: $surface;
+        padding: 0 1;
+    }
+    DialogScreen .dialog Footer {
+        dock: none;
+        margin: 1 0 0 0;
+        background: $surface;
+    }
+    DialogScreen .field-label {
+        color: $text-muted;
+        margin: 1 0 0 0;
+        &:first-child {
+            margin: 0;
+        }
+    }
+    DialogScreen .problem {
+        display: none;  /* shown while there is a problem to say */
+        color: $error;
+    }
+    """
+
+    def dialog(self, title: str, *, id: str) -> Vertical:
+        """The box the screen composes into."""
+        box = Vertical(classes="dialog", id=id)
+        box.border_title = title
+        return box
+
+    def key_line(self) -> Footer:
+        return Footer(show_command_palette=False)
+
+
+def key_label(keys: str) -> str:
+    """'ctrl+o,f2' → 'ctrl+o / F2'."""
+    return " / ".join(_KEY_NAMES.get(key, key.upper() if re.fullmatch(r"f\d+", key) else key) for key in keys.split(","))
+
+
+def declared_bindings(*classes: type) -> Iterator[Binding]:
+    """The bindings each class declares itself, in order (a TextArea's dozens stay out of PromptInput's)."""
+    for cls in classes:
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            yield binding if isinstance(binding, Binding) else Binding(*binding)
+
+
+def help_rows(sources: Iterable[tuple[Iterable[Binding], str]], fixed: Iterable[tuple[str, Row]]) -> dict[str, list[Row]]:
+    """Rows grouped by GROUPS; a source's bindings join its group unless ACTION_NOTES says otherwise."""
+    groups: dict[str, list[Row]] = {group: [] for group in GROUPS}
+    for group, row in fixed:
+        groups[group].append(row)
+    for bindings, default_group in sources:
+        for binding in bindings:
+            if not binding.description:
+                continue
+            group, note = ACTION_NOTES.get(binding.action.split("(")[0], (default_group, ""))
+            groups[group].append((key_label(binding.key), binding.description, note))
+    return groups
+
+
+def rows_content(rows: list[Row], key_width: int) -> Content:
+    lines = [with_note(Content.assemble((keys.ljust(key_width), "bold $accent"), description), note) for keys, description, note in rows]
+    return Content("\n").join(lines)
+
+
+def with_note(text: str | Content, note: str) -> Content:
+    """`text`, then `note` (if any) in a muted colour."""
+    return Content.assemble(text, (f"  {note}" if note else "", "not bold $foreground-muted"))
+
+
+class HelpScreen(DialogScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", key_display="esc"),
+        Binding("f1,q", "dismiss", "Close", show=False),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen #help {
+        height: 90%;
+    }
+    HelpScreen #help-body {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    HelpScreen .help-heading {
+        color: $primary;
+        text-style: bold;
+        margin: 1 0 0 0;
+        &:first-child {
+            margin: 0;
+        }
+    }
+    HelpScreen .help-rows {
+        padding: 0 0 0 2;
+    }
+    HelpScreen .help-tip {
+        padding: 0 0 0 2;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        groups = help_rows(self.binding_sources(), self.fixed_rows())
+        key_width = max(len(keys) for rows in groups.values() for keys, _, _ in rows) + 2
+        with self.dialog("Keys", id="help"):
+            with VerticalScroll(id="help-body"):
+                for group, rows in groups.items():
+                    yield Static(with_note(group, GROUPS[group]), classes="help-heading")
+                    yield Static(rows_content(rows, key_width), classes="help-rows")
+                for title, text in TIPS:
+                    yield Static(title, classes="help-heading")
+                    yield Static(text, classes="help-tip", markup=False)
+            yield self.key_line()
+
+    def binding_sources(self) -> list[tuple[Iterable[Binding], str]]:
+        return [
+            (declared_bindings(PromptInput), "Chat"),
+            (declared_bindings(*ChatScreen.__mro__), "Chat"),
+            (declared_bindings(*type(self.app).__mro__), "App"),
+        ]
+
+    def fixed_rows(self) -> list[tuple[str, Row]]:
+        """Keys handled outside BINDINGS: by PromptInput's key handler and by Textual itself."""
+        return [
+            ("Chat", ("enter", "Send", "send the prompt")),
+            ("App", (self.app.COMMAND_PALETTE_BINDING, "Commands", "every command, themes included")),
+        ]
