@@ -30,6 +30,7 @@ from foundry_tui.service.events import (
 from foundry_tui.service.messages import MessageRequest, TurnResult
 from foundry_tui.ui.format import tokens, turn_cost
 from foundry_tui.service.pricing import format_cost
+from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
 
@@ -57,9 +58,10 @@ class ChatScreen(Screen):
         Binding("f5", "retry", "Retry", show=False),
         Binding("f4", "chat_settings", "Settings", show=False),
         Binding("ctrl+t", "toggle_thinking", "Thinking", show=False),
-        Binding("pageup", "scroll_log('page_up')", "Page up", show=False, priority=True),
-        Binding("pagedown", "scroll_log('page_down')", "Page down", show=False, priority=True),
+        Binding("pageup", "scroll_log('scroll_page_up')", "Page up", show=False, priority=True),
+        Binding("pagedown", "scroll_log('scroll_page_down')", "Page down", show=False, priority=True),
         Binding("ctrl+home", "scroll_log('scroll_home')", "Top", show=False, priority=True),
+        Binding("ctrl+end", "follow", "Bottom", show=False, priority=True),
     ]
 
     app: FoundryApp
@@ -183,6 +185,24 @@ class ChatScreen(Screen):
         self.session_cost += turn_cost(result, self.app.profile.prices if self.app.profile else {}) or 0.0
         self.refresh_status()
 
+    # -- history -----------------------------------------------------------------------------
+
+    async def show_turns(self, turns: list[TurnView]) -> None:
+        """Mount finished turns (a resumed conversation); their replies render lazily."""
+        log = self.query_one("#chat-log", VerticalScroll)
+        with self.app.batch_update():
+            await log.mount_all(turns)
+        self.call_after_refresh(log.anchor)  # at the newest turn, and staying there as replies above render
+        self.call_after_refresh(self.prerender_history)
+
+    @work(exclusive=True, group="prerender")
+    async def prerender_history(self) -> None:
+        """Render lazy replies newest first, one per idle moment, so scrolling up finds them ready."""
+        for view in reversed(self.query(MarkdownView).nodes):
+            if not view.is_rendered:
+                view.ensure_rendered()
+                await asyncio.sleep(0.002)
+
     # -- actions -----------------------------------------------------------------------------
 
     def streaming_turn(self) -> TurnView | None:
@@ -248,8 +268,9 @@ class ChatScreen(Screen):
         log.anchor()
 
     def action_scroll_log(self, method: str) -> None:
+        """Instant, not animated: a terminal should answer paging keys at once."""
         log = self.query_one("#chat-log", VerticalScroll)
-        getattr(log, f"action_{method}")() if method != "scroll_home" else log.scroll_home(animate=False)
+        getattr(log, method)(animate=False)
 
     def action_retry(self) -> None:
         turn = self.current_turn()

@@ -16,17 +16,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rich.console import Console, RenderableType
-from rich.markdown import Markdown
+from typing import TYPE_CHECKING
+
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.theme import Theme
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
 from foundry_tui.ui.markdown_blocks import BlockSplitter
+
+if TYPE_CHECKING:  # Rich's Markdown and Syntax pull in markdown-it and Pygments: loaded on first render
+    from rich.console import Console, RenderableType
 
 BLOCK_GAP = 1  # blank lines between top-level blocks
 
@@ -62,6 +64,8 @@ def render_block(source: str, console: Console, width: int, code_theme: str, chu
     fence = fence_code(source)
     if fence is not None:
         return render_fence(*fence, console, width, code_theme, chunks)
+    from rich.markdown import Markdown
+
     return _rich_lines(Markdown(source, code_theme=code_theme), console, width)
 
 
@@ -98,6 +102,8 @@ def chunk_bounds(line_count: int, lines: list[str]) -> list[tuple[int, int]]:
 
 def render_fence(lexer: str, lines: list[str], console: Console, width: int, code_theme: str, chunks: ChunkCache) -> list[Strip]:
     """Rich's CodeBlock look (Syntax, padding 1), built chunk by chunk from the cache."""
+    from rich.syntax import Syntax
+
     background = Syntax.get_theme(code_theme).get_background_style()
     padding_line = Strip([Segment(" " * width, background)], width)
     strips = [padding_line]
@@ -112,6 +118,14 @@ def render_fence(lexer: str, lines: list[str], console: Console, width: int, cod
 def _rich_lines(renderable: RenderableType, console: Console, width: int) -> list[Strip]:
     options = console.options.update(width=width, min_width=width, max_width=width, height=None)
     return [Strip(line) for line in console.render_lines(renderable, options, pad=False, new_lines=False)]
+
+
+def estimate_height(blocks: list[str], width: int) -> int:
+    """Lines a reply will take, without rendering it: keeps a long history cheap to load."""
+    width = max(width - 2, 1)
+    lines = sum(max(1, -(-len(line) // width)) for block in blocks for line in block.split("\n"))
+    fences = sum(1 for block in blocks if block.startswith(("```", "~~~")))
+    return lines + 2 * fences + BLOCK_GAP * max(len(blocks) - 1, 0)
 
 
 class MarkdownView(Widget):
@@ -131,6 +145,7 @@ class MarkdownView(Widget):
         self._rendered_blocks = 0
         self._tail_lines: list[Strip] = []
         self._chunks = ChunkCache()
+        self._lazy = bool(markdown)  # a reply from history renders when first shown
         if markdown:
             self._splitter.append(markdown)
             self._splitter.finish()
@@ -197,12 +212,30 @@ class MarkdownView(Widget):
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
 
+    @property
+    def is_rendered(self) -> bool:
+        return not self._lazy
+
+    def ensure_rendered(self) -> None:
+        """Render a lazy view now (the chat screen does this in idle time, newest first)."""
+        if self._lazy:
+            self._lazy = False
+            if self.size.width:
+                before = self.size.height
+                self._render(self.size.width)
+                if len(self._final_lines) != before:
+                    self.refresh(layout=True)
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self._lazy:
+            return estimate_height(self._splitter.final, width)
         if width != self._width and width > 0:
             self._render(width)
         return len(self._final_lines) + len(self._tail_lines)
 
     def render_line(self, y: int) -> Strip:
+        if self._lazy:  # scrolled into view before the idle pass reached it
+            self.ensure_rendered()
         final = self._final_lines
         if y < len(final):
             return final[y]

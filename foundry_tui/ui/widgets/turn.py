@@ -31,17 +31,28 @@ class TurnView(Vertical, can_focus=True):
     class RetryRequested(Message):
         turn: TurnView
 
-    def __init__(self, prompt: str, deployment: str, *, prices: dict[str, Price] | None = None) -> None:
+    def __init__(
+        self,
+        prompt: str,
+        deployment: str,
+        *,
+        prices: dict[str, Price] | None = None,
+        reply: str = "",
+        state: str = "streaming",
+        result: TurnResult | None = None,
+        error: FoundryError | None = None,
+    ) -> None:
+        """A new turn streams; one from history passes its reply, final state, result and error."""
         super().__init__(classes="turn")
         self.prompt = prompt
         self.deployment = deployment
-        self.state = "streaming"
-        self.result: TurnResult | None = None
-        self.error: FoundryError | None = None
-        self.request_id: str | None = None
-        self.apim_request_id: str | None = None
+        self.state = state
+        self.result = result
+        self.error = error
+        self.request_id = result.request_id if result else None
+        self.apim_request_id = result.apim_request_id if result else None
         self._prices = prices or {}
-        self._text: list[str] = []  # everything received, for copy and history
+        self._text: list[str] = [reply] if reply else []  # everything received, for copy and history
         self._pending_text: list[str] = []
         self._thinking: list[str] = []
         self._pending_thinking = False
@@ -50,9 +61,13 @@ class TurnView(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(self.prompt, classes="user-prompt", markup=False)
-        yield MarkdownView(classes="reply")
+        yield MarkdownView(self.reply_source, classes="reply")
         yield Static("waiting for the first token…", classes="turn-status")
         yield Static(classes="turn-footer", markup=False)
+
+    def on_mount(self) -> None:
+        if self.state != "streaming":
+            self._show_outcome()
 
     # -- what the chat screen feeds in -------------------------------------------------------
 
@@ -85,18 +100,13 @@ class TurnView(Vertical, can_focus=True):
             self._retry_timer = self.set_interval(1, tick, repeat=int(event.delay))
 
     def finished(self, result: TurnResult) -> None:
-        self._end("done", result)
-        self._status("")
+        self._end("done", result, None)
 
     def failed(self, error: FoundryError, result: TurnResult | None) -> None:
-        self.error = error
-        self._end("failed", result)
-        self._status("")
-        self.mount(ErrorPanel(error), before=self.query_one(".turn-footer"))
+        self._end("failed", result, error)
 
     def cancelled(self) -> None:
-        self._end("cancelled", None)
-        self._status("⊘ cancelled — the partial reply is kept")
+        self._end("cancelled", None, None)
 
     # -- reading back ------------------------------------------------------------------------
 
@@ -109,8 +119,9 @@ class TurnView(Vertical, can_focus=True):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _end(self, state: str, result: TurnResult | None) -> None:
+    def _end(self, state: str, result: TurnResult | None, error: FoundryError | None) -> None:
         self.state = state
+        self.error = error
         self._stop_retry_timer()
         self.flush()
         self.query_one(MarkdownView).finish()
@@ -119,12 +130,21 @@ class TurnView(Vertical, can_focus=True):
             self.result = result
             self.request_id = result.request_id or self.request_id
             self.apim_request_id = result.apim_request_id or self.apim_request_id
-            if result.status and result.status < 400:
-                footer = turn_footer(result, self._prices)
-                ids = self.ids_text()
-                footer_view = self.query_one(".turn-footer", Static)
-                footer_view.update(f"{footer}\n{ids}" if ids else footer)
-                footer_view.display = True
+        self._show_outcome()
+
+    def _show_outcome(self) -> None:
+        """The footer, the error panel or the cancelled/interrupted note of a finished turn."""
+        notes = {"cancelled": "⊘ cancelled — the partial reply is kept", "interrupted": "⊘ interrupted — the app stopped mid-reply"}
+        self._status(notes.get(self.state, ""))
+        result = self.result
+        if result is not None and result.status and result.status < 400:
+            footer = turn_footer(result, self._prices)
+            ids = self.ids_text()
+            footer_view = self.query_one(".turn-footer", Static)
+            footer_view.update(f"{footer}\n{ids}" if ids else footer)
+            footer_view.display = True
+        if self.error is not None:
+            self.mount(ErrorPanel(self.error), before=self.query_one(".turn-footer"))
 
     def _status(self, text: str) -> None:
         status = self.query_one(".turn-status", Static)
