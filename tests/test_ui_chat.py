@@ -208,3 +208,21 @@ async def test_keys_echo_while_a_long_reply_streams(demo_app):
         assert prompt.text == "typing while streaming"
         assert elapsed < 2.0
         await pilot.press("escape")
+
+
+async def test_thinking_shows_collapsed_and_expands_on_demand(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.thinking_budget = 2048
+        turn = await send(pilot, "Explain caching")
+        await wait_until(pilot, lambda: turn.state == "done")
+        await pilot.pause()
+        from textual.widgets import Collapsible
+
+        thinking = turn.query_one(Collapsible)
+        assert thinking.collapsed and str(turn.query_one(".thinking-text").render()).strip()
+        await pilot.press("ctrl+t")
+        assert not thinking.collapsed
+        sent = app.screen.messages[-1]["content"]
+        assert sent[0]["type"] == "thinking" and sent[0]["signature"]  # kept for the next turn
+        assert sent[1]["type"] == "text"

@@ -8,7 +8,7 @@ from foundry_tui.config.profile import Profile, RequestDefaults
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
-from foundry_tui.ui.screens.chat_settings import ChatSettingsScreen, parse_max_tokens, parse_temperature
+from foundry_tui.ui.screens.chat_settings import ChatSettingsScreen, parse_max_tokens, parse_temperature, parse_thinking
 from foundry_tui.ui.screens.help import HelpScreen, declared_bindings, key_label
 from foundry_tui.ui.widgets.prompt import PromptInput
 
@@ -157,3 +157,31 @@ def test_snapshot_chat_settings_with_a_problem(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=type_a_bad_temperature)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("", None), (" 2048 ", 2048), ("1000", ValueError), ("lots", ValueError)]
+)
+def test_parse_thinking(text, expected):
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            parse_thinking(text)
+    else:
+        assert parse_thinking(text) == expected
+
+
+async def test_thinking_budget_must_leave_room_for_the_answer():
+    app = make_app(RequestDefaults(max_tokens=2048))
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.screen
+        settings = await open_settings(app, pilot)
+        settings.query_one("#thinking", Input).value = "4096"
+        await pilot.press("ctrl+s")
+        assert app.screen is settings and "below max tokens" in str(settings.query_one("#thinking-problem").render())
+        settings.query_one("#thinking", Input).value = "1024"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is chat and chat.thinking_budget == 1024
+        request = chat.build_request("claude-sonnet-4-5")
+        assert request.to_body()["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+        assert "temperature" not in request.to_body()

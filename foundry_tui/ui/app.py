@@ -156,7 +156,7 @@ class FoundryApp(App[None]):
             yield SystemCommand("Copy request-id", "Only the request-id header", partial(screen.copy_one_id, "request_id"))
             yield SystemCommand("Copy apim-request-id", "Only the apim-request-id header", partial(screen.copy_one_id, "apim_request_id"))
             yield SystemCommand("Copy reply", "The reply's Markdown source (ctrl+g)", screen.action_copy_reply)
-            yield SystemCommand("Chat settings", "System prompt, max tokens, temperature (F4)", screen.action_chat_settings)
+            yield SystemCommand("Chat settings", "System prompt, max tokens, temperature, thinking (F4)", screen.action_chat_settings)
             yield SystemCommand(
                 "Check deployments", "Run the auth check on every deployment", partial(self.action_pick_deployment, check_all=True)
             )

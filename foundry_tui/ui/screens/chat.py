@@ -72,6 +72,7 @@ class ChatScreen(Screen):
         self.system: str | None = None
         self.max_tokens: int | None = None
         self.temperature: float | None = None
+        self.thinking_budget: int | None = None
         self.session_cost = 0.0
         self.session_input = 0
         self.session_output = 0
@@ -123,12 +124,14 @@ class ChatScreen(Screen):
 
     def build_request(self, deployment: str) -> MessageRequest:
         defaults = self.app.profile.defaults
+        temperature = self.temperature if self.temperature is not None else defaults.temperature
         return MessageRequest(
             model=deployment,
             messages=list(self.messages),
             max_tokens=self.max_tokens or defaults.max_tokens,
             system=self.system if self.system is not None else defaults.system,
-            temperature=self.temperature if self.temperature is not None else defaults.temperature,
+            temperature=None if self.thinking_budget else temperature,  # the API rejects both together
+            thinking_budget=self.thinking_budget,
         )
 
     @work(exclusive=True, group="turn", exit_on_error=False)

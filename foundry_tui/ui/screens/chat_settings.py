@@ -1,4 +1,4 @@
-"""Chat settings (F4): the system prompt, max tokens and temperature of one conversation.
+"""Chat settings (F4): the system prompt, max tokens, temperature and thinking of one conversation.
 
 They start from the conversation's own values, else the profile's defaults, and apply to the
 next turns of this conversation only; the profile is not changed.
@@ -46,7 +46,20 @@ def parse_temperature(text: str) -> float | None:
     return value
 
 
-PARSERS = {"max-tokens": parse_max_tokens, "temperature": parse_temperature}
+def parse_thinking(text: str) -> int | None:
+    """Empty (no extended thinking), or a token budget of at least 1,024 (the API's minimum)."""
+    if not text.strip():
+        return None
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError("A whole number of tokens, or empty for off.") from None
+    if value < 1024:
+        raise ValueError("At least 1024, or empty for off.")
+    return value
+
+
+PARSERS = {"max-tokens": parse_max_tokens, "temperature": parse_temperature, "thinking": parse_thinking}
 
 
 class ChatSettingsScreen(DialogScreen[bool]):
@@ -67,9 +80,10 @@ class ChatSettingsScreen(DialogScreen[bool]):
     ChatSettingsScreen .number {
         width: 1fr;
         height: auto;
-    }
-    ChatSettingsScreen .number:last-child {
         margin: 0 0 0 2;
+    }
+    ChatSettingsScreen .number:first-child {
+        margin: 0;
     }
     ChatSettingsScreen .buttons {
         height: auto;
@@ -107,6 +121,11 @@ class ChatSettingsScreen(DialogScreen[bool]):
                     yield Label("Temperature, 0 to 1", classes="field-label")
                     yield Input("" if temperature is None else f"{temperature:g}", placeholder="empty: the default", id="temperature")
                     yield Static(id="temperature-problem", classes="problem", markup=False)
+                with Vertical(classes="number"):
+                    yield Label("Thinking budget, tokens", classes="field-label")
+                    budget = self.chat.thinking_budget
+                    yield Input("" if budget is None else str(budget), placeholder="empty: off", id="thinking")
+                    yield Static(id="thinking-problem", classes="problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield self.key_line()
                 yield Button("Cancel", id="cancel")
@@ -127,11 +146,14 @@ class ChatSettingsScreen(DialogScreen[bool]):
             problem = str(error)
         else:
             problem = ""
+        self.show_problem(field, problem)
+        return not problem
+
+    def show_problem(self, field: Input, problem: str) -> None:
         problem_line = self.query_one(f"#{field.id}-problem", Static)
         problem_line.update(problem)
         problem_line.display = bool(problem)
         field.set_class(bool(problem), "-invalid")
-        return not problem
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
@@ -141,9 +163,16 @@ class ChatSettingsScreen(DialogScreen[bool]):
         if invalid:
             invalid[0].focus()
             return
+        max_tokens = parse_max_tokens(fields["max-tokens"].value)
+        thinking = parse_thinking(fields["thinking"].value)
+        if thinking is not None and thinking >= max_tokens:
+            self.show_problem(fields["thinking"], "Must be below max tokens, which must leave room for the answer.")
+            fields["thinking"].focus()
+            return
         self.chat.system = self.query_one("#system", TextArea).text
-        self.chat.max_tokens = parse_max_tokens(fields["max-tokens"].value)
+        self.chat.max_tokens = max_tokens
         self.chat.temperature = parse_temperature(fields["temperature"].value)
+        self.chat.thinking_budget = thinking
         self.chat.refresh_status()
         self.notify("Settings apply to the next turns of this conversation.", title="Chat settings saved")
         self.dismiss(True)

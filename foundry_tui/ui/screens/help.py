@@ -30,10 +30,10 @@ GROUPS = {  # group → what its keys act on
 }
 # action → (group, what it does beyond the binding's own description); others go to their source's group.
 ACTION_NOTES: dict[str, tuple[str, str]] = {
-    "newline": ("Chat", "add a line to the prompt"),
+    "newline": ("Chat", "add a line to the prompt (or end the line with \\ and press enter)"),
     "cancel": ("Chat", "stop the streaming reply; what arrived is kept"),
     "new_chat": ("Chat", "start a new conversation"),
-    "chat_settings": ("Chat", "system prompt, max tokens, temperature"),
+    "chat_settings": ("Chat", "system prompt, max tokens, temperature, thinking"),
     "app.pick_deployment": ("Chat", "pick, add, remove or check deployments"),
     "copy_ids": ("Turn", "request-id and apim-request-id, for support"),
     "copy_reply": ("Turn", "the reply's Markdown source"),
@@ -51,8 +51,9 @@ ACTION_NOTES: dict[str, tuple[str, str]] = {
 TIPS = (
     (
         "New lines",
-        "alt+enter adds a line. It works in tmux and over SSH, where shift+enter usually reaches the "
-        "app as a plain enter; ctrl+j works in most terminals too.",
+        "ctrl+j adds a line, in tmux and over SSH too. Ending a line with \\ and pressing enter works "
+        "in every terminal. shift+enter and alt+enter usually reach the app as a plain enter (alt+enter "
+        "works only where the terminal speaks the Kitty keyboard protocol), so they are not relied on.",
     ),
     (
         "Copying",
