@@ -19,6 +19,9 @@ from dataclasses import dataclass
 _DELTA = re.compile(r"\n+|[ \t]?[^\W\d]{1,6}|[ \t]?\d{1,3}|[ \t]{1,4}|[^\w\s]{1,3}|.", re.S)
 
 
+_ASKS_FOR_LENGTH = re.compile(r"\b(long|detailed|in depth|in-depth|thorough|report|essay|everything)\b", re.I)
+
+
 def split_into_deltas(text: str) -> list[str]:
     """Cut text the way a model streams it: chunks of one to six characters, mostly at word edges."""
     return _DELTA.findall(text)
@@ -291,7 +294,10 @@ class _Composer:
         return self.rng.choice(replies) if replies and set(rest) <= _SMALL_TALK_EXTRAS else None
 
     def natural_length(self) -> int:
+        """Longer prompts get longer answers; asking for something long ("a long report") gets ~3k tokens."""
         base = 60 + 20 * min(len(self.prompt.split()), 30) + (200 if self.favoured else 0)
+        if _ASKS_FOR_LENGTH.search(self.prompt):
+            base = max(base, 2_000)
         return self.rng.randint(base, base * 3 // 2)
 
     def document(self, target: int) -> str:

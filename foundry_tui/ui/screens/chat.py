@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from foundry_tui.ui.app import FoundryApp
 
 WELCOME = (
-    "Type a prompt and press Enter.  alt+Enter adds a line · Esc cancels a reply · "
+    "Type a prompt and press Enter.  ctrl+j (or \\ then Enter) adds a line · Esc cancels a reply · "
     "ctrl+o picks the deployment · F1 lists every key."
 )
 

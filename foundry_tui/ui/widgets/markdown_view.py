@@ -66,7 +66,21 @@ def render_block(source: str, console: Console, width: int, code_theme: str, chu
         return render_fence(*fence, console, width, code_theme, chunks)
     from rich.markdown import Markdown
 
-    return _rich_lines(Markdown(source, code_theme=code_theme), console, width)
+    return _trim_blank_edges(_rich_lines(Markdown(source, code_theme=code_theme), console, width))
+
+
+def _trim_blank_edges(lines: list[Strip]) -> list[Strip]:
+    """Rich pads headings and tables with blank lines; the view puts exactly one between blocks."""
+
+    def blank(line: Strip) -> bool:
+        return not line.text.strip() and not any(segment.style and segment.style.bgcolor for segment in line)
+
+    start, end = 0, len(lines)
+    while start < end and blank(lines[start]):
+        start += 1
+    while end > start and blank(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
 
 
 def fence_code(source: str) -> tuple[str, list[str]] | None:

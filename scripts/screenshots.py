@@ -1,0 +1,115 @@
+"""Regenerate the SVG screenshots in screenshots/ from the real app running on the emulator.
+
+    python scripts/screenshots.py
+
+Each screen is driven the way a user would get there (keys, not internals) at 120x40.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+SIZE = (120, 40)
+
+
+async def shoot(name: str, make_app: Callable[[], object], drive: Callable[[object, object], Awaitable[None]]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await drive(app, pilot)
+        await pilot.pause(0.2)
+        app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+    print(f"screenshots/{name}.svg")
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("screen did not get there")
+        await asyncio.sleep(0.02)
+
+
+async def type_prompt(pilot, text: str) -> None:
+    await pilot.press(*("space" if char == " " else char for char in text))
+    await pilot.press("enter")
+
+
+async def main() -> None:
+    os.environ["FOUNDRY_TUI_HOME"] = tempfile.mkdtemp(prefix="foundry-tui-shots-")  # no real config touched
+    from foundry_tui.config.file import Config
+    from foundry_tui.config.secrets import Secrets
+    from foundry_tui.demo import start_demo
+    from foundry_tui.service.auth import DeviceCodePrompt
+    from foundry_tui.ui.app import FoundryApp
+    from foundry_tui.ui.widgets.turn import TurnView
+
+    demos = []
+
+    def demo_app(pace: float = 0, deployment: str | None = None) -> Callable[[], FoundryApp]:
+        def make() -> FoundryApp:
+            demo = start_demo(pace=pace)
+            demos.append(demo)
+            return FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=deployment, persist=False)
+
+        return make
+
+    def newest_turn(app) -> TurnView:
+        return app.screen.query(TurnView).last()
+
+    async def setup(app, pilot) -> None:
+        await pilot.press(*"work")
+
+    async def chat_done(app, pilot) -> None:
+        await type_prompt(pilot, "Show me a python example and a table")
+        await wait_until(lambda: newest_turn(app).state == "done")
+
+    async def chat_mid_stream(app, pilot) -> None:
+        await type_prompt(pilot, "Write a long report with code and a table")
+        await wait_until(lambda: len(newest_turn(app).reply_source) > 2500)
+
+    async def chat_error(app, pilot) -> None:
+        await type_prompt(pilot, "hello")
+        await wait_until(lambda: newest_turn(app).state == "failed")
+
+    async def picker(app, pilot) -> None:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("a")
+        await asyncio.sleep(1.0)
+
+    async def device_code(app, pilot) -> None:
+        expires = datetime.now(timezone.utc) + timedelta(minutes=15, seconds=1)
+        app.show_device_code(DeviceCodePrompt("https://microsoft.com/devicelogin", "F7KQ-2XWD", expires))
+
+    async def help_screen(app, pilot) -> None:
+        await pilot.press("f1")
+
+    async def profiles(app, pilot) -> None:
+        await pilot.press("f3")
+
+    OUT.mkdir(exist_ok=True)
+    try:
+        await shoot("setup", lambda: FoundryApp(config=Config(), secrets=Secrets(), profile=None), setup)
+        await shoot("chat", demo_app(), chat_done)
+        await shoot("chat-mid-stream", demo_app(pace=150), chat_mid_stream)
+        await shoot("chat-error", demo_app(deployment="fault-unknown-deployment"), chat_error)
+        await shoot("picker", demo_app(), picker)
+        await shoot("device-code", demo_app(), device_code)
+        await shoot("help", demo_app(), help_screen)
+        await shoot("profiles", demo_app(), profiles)
+    finally:
+        for demo in demos:
+            demo.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
