@@ -37,8 +37,8 @@ def turn_footer(result: TurnResult, overrides: dict[str, Price]) -> str:
         result.deployment,
         usage_text(result.usage),
         format_cost(turn_cost(result, overrides)),
-        f"first token {seconds(timings.first_token)}",
-        f"total {seconds(timings.total)}",
+        f"TTFT {seconds(timings.first_token)}",
+        f"{seconds(timings.total)} total",
     ]
     rate = result.output_tokens_per_second()
     if rate is not None:
