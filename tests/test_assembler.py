@@ -198,12 +198,12 @@ def test_message_fields_stop_reason_and_stop_sequence() -> None:
     assert result.to_message_dict()["model"] == "claude-opus"
 
 
-def test_error_event_raises_stream_error_and_keeps_partial_content() -> None:
+def test_error_event_sets_stream_error_and_keeps_partial_content() -> None:
     assembler = MessageAssembler(TurnResult(deployment="dep", request_id="req_1", apim_request_id="apim_1"), started_at=0.0)
     list(assembler.feed(text_turn("Partial ", "answer", stop=False) + start(1, type="tool_use", id="t", name="n", input={})))
-    with pytest.raises(StreamError) as caught:
-        list(assembler.feed(sse_event("error", error={"type": "overloaded_error", "message": "Overloaded"})))
-    error = caught.value
+    assert assembler.feed(sse_event("error", error={"type": "overloaded_error", "message": "Overloaded"})) == []
+    error = assembler.error
+    assert isinstance(error, StreamError)
     assert error.code == "overloaded_error"
     assert error.hint == OverloadedError.default_hint
     assert "Overloaded" in error.message and "\n" not in error.message
@@ -217,10 +217,16 @@ def test_error_event_raises_stream_error_and_keeps_partial_content() -> None:
 
 
 def test_error_event_of_another_type_has_the_generic_hint() -> None:
-    with pytest.raises(StreamError) as caught:
-        run(sse_event("error", error={"type": "api_error", "message": "Internal"}))
-    assert caught.value.hint == StreamError.default_hint
-    assert caught.value.message == "Internal (api_error)"
+    _, assembler = run(sse_event("error", error={"type": "api_error", "message": "Internal"}))
+    assert assembler.error.hint == StreamError.default_hint
+    assert assembler.error.message == "Internal (api_error)"
+
+
+def test_text_before_an_error_in_the_same_read_is_delivered_and_nothing_after() -> None:
+    error = sse_event("error", error={"type": "overloaded_error", "message": "Overloaded"})
+    events, assembler = run(text_turn("kept ", "text", stop=False) + error + delta(0, type="text_delta", text="lost"))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "kept text"
+    assert isinstance(assembler.error, StreamError) and assembler.result.text == "kept text"
 
 
 def test_close_delivers_a_last_unterminated_event_and_closes_open_blocks() -> None:

@@ -117,7 +117,7 @@ def outcome(chunks: Iterable[bytes]) -> tuple[list[StreamEvent], dict[str, Any],
 # The decoder
 
 
-def decode(*chunks: bytes) -> list[tuple[str, bytes]]:
+def decode(*chunks: bytes) -> list[tuple[str, str]]:
     decoder = SSEDecoder()
     events = [event for chunk in chunks for event in decoder.feed(chunk)]
     return events + list(decoder.close())
@@ -126,47 +126,47 @@ def decode(*chunks: bytes) -> list[tuple[str, bytes]]:
 @pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
 def test_line_ends(newline: bytes) -> None:
     raw = b"event: a\n" + b"data: 1\n\n" + b"data: 2\n" + b"data: 3\n\n"
-    assert decode(raw.replace(b"\n", newline)) == [("a", b"1"), ("message", b"2\n3")]
+    assert decode(raw.replace(b"\n", newline)) == [("a", "1"), ("message", "2\n3")]
 
 
 def test_mixed_line_ends_in_one_stream() -> None:
-    assert decode(b"data: a\r\n\rdata: b\n\r\ndata: c\r\r") == [("message", b"a"), ("message", b"b"), ("message", b"c")]
+    assert decode(b"data: a\r\n\rdata: b\n\r\ndata: c\r\r") == [("message", "a"), ("message", "b"), ("message", "c")]
 
 
 def test_comments_are_ignored() -> None:
-    assert decode(b": keep-alive\n\n:\n\ndata: x\n: inside an event\n\n") == [("message", b"x")]
+    assert decode(b": keep-alive\n\n:\n\ndata: x\n: inside an event\n\n") == [("message", "x")]
 
 
 def test_multi_line_data_is_joined_with_newlines() -> None:
-    assert decode(b"data: {\ndata:  \"a\": 1\ndata: }\n\n") == [("message", b'{\n "a": 1\n}')]
+    assert decode(b"data: {\ndata:  \"a\": 1\ndata: }\n\n") == [("message", '{\n "a": 1\n}')]
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        (b"event: ping\ndata: {}\n\n", ("ping", b"{}")),
-        (b"event:ping\ndata:{}\n\n", ("ping", b"{}")),
-        (b"event:  ping\ndata:  {}\n\n", (" ping", b" {}")),  # only one space is stripped
-        (b"data\n\n", ("message", b"")),  # a field name alone has an empty value
-        (b"data:\n\n", ("message", b"")),
-        (b"event:\ndata: x\n\n", ("message", b"x")),  # an empty event name is the default
-        (b"id: 7\nretry: 100\nfoo: bar\ndata: x\n\n", ("message", b"x")),
+        (b"event: ping\ndata: {}\n\n", ("ping", "{}")),
+        (b"event:ping\ndata:{}\n\n", ("ping", "{}")),
+        (b"event:  ping\ndata:  {}\n\n", (" ping", " {}")),  # only one space is stripped
+        (b"data\n\n", ("message", "")),  # a field name alone has an empty value
+        (b"data:\n\n", ("message", "")),
+        (b"event:\ndata: x\n\n", ("message", "x")),  # an empty event name is the default
+        (b"id: 7\nretry: 100\nfoo: bar\ndata: x\n\n", ("message", "x")),
     ],
 )
-def test_field_syntax(raw: bytes, expected: tuple[str, bytes]) -> None:
+def test_field_syntax(raw: bytes, expected: tuple[str, str]) -> None:
     assert decode(raw) == [expected]
 
 
 def test_event_name_resets_after_each_event_and_on_empty_blocks() -> None:
-    assert decode(b"event: a\ndata: 1\n\ndata: 2\n\n") == [("a", b"1"), ("message", b"2")]
-    assert decode(b"event: lost\n\ndata: 3\n\n") == [("message", b"3")]
+    assert decode(b"event: a\ndata: 1\n\ndata: 2\n\n") == [("a", "1"), ("message", "2")]
+    assert decode(b"event: lost\n\ndata: 3\n\n") == [("message", "3")]
 
 
 def test_utf8_characters_split_across_reads() -> None:
     raw = "data: é—→🙂\n\n".encode()
     chunks = [raw[i : i + 1] for i in range(len(raw))]
     [(name, data)] = decode(*chunks)
-    assert data.decode() == "é—→🙂"
+    assert data == "é—→🙂"
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_crlf_split_across_reads_makes_no_spurious_event(chunks: tuple[bytes, ..
     decoder = SSEDecoder()
     events = [event for chunk in chunks for event in decoder.feed(chunk)]
     events += [event for event in decoder.feed(b"data: b\r\n\r\n")]
-    assert events == [("message", b"a"), ("message", b"b")]
+    assert events == [("message", "a"), ("message", "b")]
     assert list(decoder.close()) == []
 
 
@@ -190,28 +190,28 @@ def test_crlf_split_across_reads_makes_no_spurious_event(chunks: tuple[bytes, ..
 def test_line_end_split_inside_an_event(newline: bytes) -> None:
     raw = b"event: x" + newline + b"data: 1" + newline + b"data: 2" + newline + newline
     for cut in range(1, len(raw)):
-        assert decode(raw[:cut], raw[cut:]) == [("x", b"1\n2")], cut
+        assert decode(raw[:cut], raw[cut:]) == [("x", "1\n2")], cut
 
 
 def test_an_event_is_delivered_as_soon_as_its_blank_line_arrives() -> None:
     decoder = SSEDecoder()
     assert list(decoder.feed(b"data: 1\n")) == []
-    assert list(decoder.feed(b"\n")) == [("message", b"1")]
+    assert list(decoder.feed(b"\n")) == [("message", "1")]
 
 
 @pytest.mark.parametrize("tail", [b"", b"\n", b"\r\n", b"\r"])
 def test_event_at_eof_without_blank_line(tail: bytes) -> None:
-    assert decode(b"data: 1\n\nevent: last\ndata: 2" + tail) == [("message", b"1"), ("last", b"2")]
+    assert decode(b"data: 1\n\nevent: last\ndata: 2" + tail) == [("message", "1"), ("last", "2")]
 
 
 def test_eof_with_nothing_pending() -> None:
     assert decode(b"") == []
-    assert decode(b"data: 1\n\n: bye\n") == [("message", b"1")]
+    assert decode(b"data: 1\n\n: bye\n") == [("message", "1")]
 
 
 def test_trailing_spaces_after_json_are_kept_and_still_parse() -> None:
     [(_, data)] = decode(b'data: {"type": "ping"}   \n\n')
-    assert data == b'{"type": "ping"}   '
+    assert data == '{"type": "ping"}   '
     assert json.loads(data) == {"type": "ping"}
 
 

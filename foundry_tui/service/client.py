@@ -90,9 +90,10 @@ class FoundryClient:
             outcome = _Attempt(result, started)
             try:
                 # aclosing: closing this generator closes the HTTP response now, not at GC time
-                async with aclosing(self._attempt(body, outcome)) as events:
-                    async for event in events:
-                        yield event
+                async with aclosing(self._attempt(body, outcome)) as batches:
+                    async for batch in batches:  # one batch per network read: one async hop per read
+                        for event in batch:
+                            yield event
             except FoundryError as error:
                 outcome.error = error
             if outcome.error is None:
@@ -122,7 +123,7 @@ class FoundryClient:
             return self.retry.should_retry(None, headers)
         return error.status is not None and self.retry.should_retry(error.status, headers)
 
-    async def _attempt(self, body: bytes, outcome: _Attempt) -> AsyncIterator[StreamEvent]:
+    async def _attempt(self, body: bytes, outcome: _Attempt) -> AsyncIterator[list[StreamEvent]]:
         result = outcome.result
         headers = await self.auth.headers()
         try:
@@ -135,16 +136,18 @@ class FoundryClient:
                 if response.status_code >= 400:
                     raise error_from_response(response.status_code, response.headers, await response.aread())
                 outcome.streaming = True
-                yield ResponseStarted(response.status_code, result.request_id, result.apim_request_id)
+                yield [ResponseStarted(response.status_code, result.request_id, result.apim_request_id)]
                 assembler = MessageAssembler(result, outcome.started)
                 try:
                     async for chunk in response.aiter_bytes():  # decodes gzip: httpx asks for it
-                        for event in assembler.feed(chunk):
-                            yield event
+                        yield assembler.feed(chunk)
+                        if assembler.error is not None:
+                            raise assembler.error  # after the text that came before it
                 except (httpx.TransportError, httpx.DecodingError):
                     pass  # a cut connection: reported below as incomplete, with the content kept
-                for event in assembler.close():
-                    yield event
+                yield assembler.close()
+                if assembler.error is not None:
+                    raise assembler.error
                 if not assembler.finished:
                     raise IncompleteStream(
                         "the reply stopped before the end (no message_stop)",
