@@ -236,6 +236,18 @@ def test_round_trip():
     assert load_config() == config
 
 
+def test_usage_days_defaults_to_30_is_saved_only_when_changed_and_must_be_positive(foundry_home, tmp_path):
+    assert Config().usage_days == 30
+    save_config(Config(usage_days=90))
+    assert load_config().usage_days == 90
+    save_config(Config())
+    assert "usage_days" not in (foundry_home / "config" / "config.toml").read_text()
+    path = tmp_path / "config.toml"
+    path.write_text("usage_days = 0\n")
+    with pytest.raises(ConfigError, match="usage_days must be at least 1"):
+        load_config(path)
+
+
 def test_missing_file_is_an_empty_config(tmp_path):
     assert load_config(tmp_path / "nope.toml") == Config()
 
@@ -314,6 +326,7 @@ def test_non_utf8_file(tmp_path):
         ("profiles = 1", "profiles must be a table"),
         ("[profiles]\nwork = 1", "profile 'work': must be a table"),
         ("theme = 3", "theme must be a string"),
+        ('usage_days = "30"', "usage_days must be an integer"),
     ],
 )
 def test_semantic_errors_name_file_profile_and_key(tmp_path, text, message):

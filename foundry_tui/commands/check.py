@@ -10,10 +10,14 @@ import sys
 from foundry_tui import exitcodes
 from foundry_tui.commands.common import secrets, selected_deployment, selected_profile, show_device_code
 from foundry_tui.commands.output import paint
+from foundry_tui.commands.storage import open_store, warn_not_saved
+from foundry_tui.config.profile import Profile
 from foundry_tui.service.check import CheckResult, check_all
 from foundry_tui.service.connect import client_for_profile
 from foundry_tui.service.messages import request_ids_text
 from foundry_tui.service.retry import RetryPolicy
+from foundry_tui.store.errors import StoreError
+from foundry_tui.store.usage import RequestContext
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,14 +33,36 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(result.to_json()))
     else:
         print_report(results)
+    record(profile, results)
     failures = [r for r in results if not r.ok]
     return exitcodes.for_error_kind(failures[0].error.kind) if failures else exitcodes.OK
 
 
-async def _check(profile, deployments: list[str], timeout: float) -> list[CheckResult]:
+async def _check(profile: Profile, deployments: list[str], timeout: float) -> list[CheckResult]:
     client = client_for_profile(profile, secrets(), retry=RetryPolicy(max_retries=0), on_device_code=show_device_code)
     async with client:
         return await check_all(client, profile.name, deployments, timeout=timeout)
+
+
+def record(profile: Profile, results: list[CheckResult]) -> None:
+    """One usage row per deployment checked; an unusable history only costs a warning."""
+    rows = [
+        RequestContext.for_profile("check", profile, result.deployment).row(
+            status=result.status,
+            error_kind=result.error.kind if result.error else None,
+            usage=result.usage,
+            latency_ms=result.latency_ms,
+            ttft_ms=result.ttft_ms,
+            request_id=result.request_id,
+            apim_request_id=result.apim_request_id,
+        )
+        for result in results
+    ]
+    try:
+        with open_store() as store:
+            store.usage.log(*rows)
+    except StoreError as error:
+        warn_not_saved(error)
 
 
 def print_report(results: list[CheckResult]) -> None:

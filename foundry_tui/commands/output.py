@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from typing import TextIO
 
 from foundry_tui import exitcodes
@@ -29,15 +29,30 @@ def print_problem(message: str, hint: str | None = None, ids: str = "", stream: 
         print(f"{paint('ids:', '2', stream)} {ids}", file=stream)
 
 
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> None:
+    """Columns padded to their widest cell; the columns numbered in `right` (numbers) aligned right."""
+    widths = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
+    for line in (header, *rows):
+        cells = [
+            cell.rjust(width) if column in right else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+
+
 def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Turn configuration errors and Ctrl-C into a message and an exit code, never a traceback."""
+    """Turn configuration and history errors and Ctrl-C into a message and an exit code, never a traceback."""
     from foundry_tui.config.profile import ConfigError
+    from foundry_tui.store.errors import StoreError
 
     try:
         return handler(args)
     except ConfigError as error:
         print_problem(str(error), error.hint)
         return exitcodes.CONFIG
+    except StoreError as error:
+        print_problem(error.message, error.hint)
+        return exitcodes.OTHER
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return exitcodes.INTERRUPTED

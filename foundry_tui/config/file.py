@@ -2,6 +2,7 @@
 
     default_profile = "work"              # optional; "env" means the environment variables
     theme = "foundry-azure"               # optional
+    usage_days = 30                       # optional; days the usage log keeps its rows
 
     [profiles.work]
     resource = "my-resource"              # or base_url = "https://…/anthropic/" (not both)
@@ -43,6 +44,7 @@ from .env import env_profile, with_endpoint
 from .paths import config_file
 from .profile import ENV_PROFILE_NAME, ConfigError, EntraOptions, Price, Profile, RequestDefaults, validate_profile_name
 
+DEFAULT_USAGE_DAYS = 30
 _NO_PROFILE_HINT = "run `foundry-tui` to set one up, or export ANTHROPIC_FOUNDRY_API_KEY and ANTHROPIC_FOUNDRY_RESOURCE"
 _TOML_POSITION = re.compile(r"(?P<what>.*) \(at line (?P<line>\d+), column \d+\)")
 
@@ -71,6 +73,7 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)  # keyed by profile name
     default_profile: str | None = None
     theme: str | None = None
+    usage_days: int = DEFAULT_USAGE_DAYS
 
     def select(self, name: str | None = None, environ: Mapping[str, str] = os.environ) -> Profile:
         """The profile to use: the one named, else default_profile, else the env profile, else the only one."""
@@ -177,7 +180,11 @@ def write_toml(path: Path, data: Mapping[str, Any], *, header: str = "") -> None
 
 
 def _config_from_toml(data: Mapping[str, Any]) -> Config:
-    top = _known(data, {"default_profile": "a string", "theme": "a string", "profiles": "a table"})
+    top = _known(
+        data, {"default_profile": "a string", "theme": "a string", "usage_days": "an integer", "profiles": "a table"}
+    )
+    if top.get("usage_days", DEFAULT_USAGE_DAYS) < 1:
+        raise ConfigError("usage_days must be at least 1")
     profiles = {}
     for name, table in top.pop("profiles", {}).items():
         try:

@@ -1,0 +1,244 @@
+"""The SQLite file behind the history: connection settings, schema versions and migrations.
+
+WAL lets two running instances read while one writes; `busy_timeout` makes a writer wait for the
+other instead of failing; every write is one short `BEGIN IMMEDIATE` transaction. `synchronous =
+NORMAL` in WAL mode keeps every commit across a killed process (only a power cut can lose the
+last ones). `PRAGMA user_version` is the schema version; opening an older file migrates it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from foundry_tui.config.paths import data_dir
+from foundry_tui.store.errors import StoreError
+
+DB_FILE_NAME = "history.db"
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema version: statements run in order, in one transaction with the version bump.
+
+    Statements are listed one by one (not a script) because `executescript` would commit the
+    transaction that keeps a half-done migration from ever being seen.
+    """
+
+    statements: tuple[str, ...]
+    needs_fts5: bool = False  # skipped where SQLite lacks FTS5: search then falls back to LIKE
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    # v1: conversations and their messages
+    Migration((
+        """CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            profile TEXT,
+            deployment TEXT,
+            system TEXT
+        )""",
+        "CREATE INDEX conversations_by_update ON conversations (updated_at)",
+        """CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+            state TEXT NOT NULL
+                CHECK (state IN ('streaming', 'complete', 'failed', 'cancelled', 'interrupted')),
+            text TEXT NOT NULL DEFAULT '',
+            content TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            profile TEXT,
+            deployment TEXT,
+            model TEXT,
+            stop_reason TEXT,
+            usage TEXT,
+            cost REAL,
+            status INTEGER,
+            request_id TEXT,
+            apim_request_id TEXT,
+            ttft_ms REAL,
+            duration_ms REAL,
+            error TEXT
+        )""",
+        "CREATE INDEX messages_by_conversation ON messages (conversation_id, id)",
+        "CREATE INDEX messages_by_request_id ON messages (request_id)",
+        "CREATE INDEX messages_by_apim_request_id ON messages (apim_request_id)",
+        "CREATE INDEX messages_streaming ON messages (updated_at) WHERE state = 'streaming'",
+    )),
+    # v2: the usage log, one row per request
+    Migration((
+        """CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            command TEXT NOT NULL,
+            profile TEXT,
+            endpoint_host TEXT,
+            deployment TEXT,
+            status INTEGER,
+            error_kind TEXT,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_creation_input_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_input_tokens INTEGER NOT NULL DEFAULT 0,
+            cost REAL,
+            latency_ms REAL,
+            ttft_ms REAL,
+            request_id TEXT,
+            apim_request_id TEXT
+        )""",
+        "CREATE INDEX requests_by_time ON requests (at)",
+    )),
+    # v3: full-text search over message text (an external-content index kept by triggers)
+    Migration(
+        (
+            """CREATE VIRTUAL TABLE messages_fts USING fts5 (
+                text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+            )""",
+            """CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+                INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+            END""",
+            """CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+                INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            END""",
+            """CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+            WHEN old.text IS NOT new.text BEGIN
+                INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+                INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+            END""",
+            "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
+        ),
+        needs_fts5=True,
+    ),
+)  # fmt: skip
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_path() -> Path:
+    return data_dir() / DB_FILE_NAME
+
+
+class Database:
+    """One connection in autocommit mode; `transaction()` groups writes, `rows()` reads."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, has_fts: bool) -> None:
+        self.connection = connection
+        self.path = path
+        self.has_fts = has_fts  # else search falls back to LIKE
+
+    @classmethod
+    def open(cls, path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
+        """Open (creating it owner-only if new) and migrate; `migrations` is for building old versions in tests."""
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # -wal and -shm copy these permissions
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError.from_sqlite(error, path) from None
+        try:
+            configure(connection)
+            migrate(connection, migrations, path)
+            has_fts = bool(connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchall())
+        except BaseException as error:
+            connection.close()
+            if isinstance(error, sqlite3.Error):
+                raise StoreError.from_sqlite(error, path) from None
+            raise
+        return cls(connection, path, has_fts=has_fts)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self.translated_errors():
+            return self.connection.execute(sql, parameters).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.translated_errors(), immediate_transaction(self.connection):
+            yield self.connection
+
+    @contextmanager
+    def translated_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise StoreError.from_sqlite(error, self.path) from None
+
+
+def configure(connection: sqlite3.Connection) -> None:
+    connection.row_factory = sqlite3.Row
+    connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    use_wal(connection)
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA foreign_keys = ON")
+
+
+def use_wal(connection: sqlite3.Connection) -> None:
+    """WAL is a property of the file, switched on by the first open. That switch takes a lock SQLite
+    does not wait for (busy_timeout does not apply), so peers opening a new file together retry."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def migrate(connection: sqlite3.Connection, migrations: Sequence[Migration], path: Path) -> None:
+    """Bring the file up to `len(migrations)`; a peer migrating at the same moment waits, then finds it done."""
+    target = len(migrations)
+    version = schema_version(connection)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the history database {path} is from a newer foundry-tui"
+            f" (schema v{version}, this one knows v{SCHEMA_VERSION})",
+            "upgrade foundry-tui, or keep this version's data apart with FOUNDRY_TUI_HOME",
+        )
+    if version >= target:
+        return  # the common case: one read, no lock
+    with immediate_transaction(connection):
+        version = schema_version(connection)  # again, under the lock
+        fts5 = fts5_available(connection)
+        for migration in migrations[version:]:
+            if migration.needs_fts5 and not fts5:
+                continue
+            for statement in migration.statements:
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {max(version, target)}")
+
+
+@contextmanager
+def immediate_transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE takes the write lock up front: a busy peer means waiting (busy_timeout), never
+    a deadlock between two readers that both want to write."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:  # some errors (a full disk) roll back by themselves
+            connection.execute("ROLLBACK")
+        raise
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return connection.execute("PRAGMA user_version").fetchone()[0]
+
+
+def fts5_available(connection: sqlite3.Connection) -> bool:
+    return any(row[0] == "ENABLE_FTS5" for row in connection.execute("PRAGMA compile_options"))

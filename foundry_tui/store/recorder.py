@@ -1,0 +1,150 @@
+"""Records a streaming turn as its events arrive, shared by `ask` and the app.
+
+`feed()` is on the streaming hot path: it only collects, never touches the disk. A timer on the
+event loop checkpoints the text about once a second on the store's writer thread, so a killed
+process loses at most the last second; it also beats while nothing arrives (a retry's wait, a slow
+first token, long thinking), so a peer never takes a live stream for a dead one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from foundry_tui.service.errors import CredentialError, FoundryError, SetupError
+from foundry_tui.service.events import ResponseStarted, RetryScheduled, StreamEvent, TextDelta, UsageUpdated
+from foundry_tui.service.messages import TextBlock, TurnResult, Usage
+from foundry_tui.store.conversations import FinishedReply, MessageState, ReplyDetails, StartedTurn
+from foundry_tui.store.usage import CANCELLED, RequestContext
+
+if TYPE_CHECKING:
+    from foundry_tui.store.async_store import AsyncStore
+    from foundry_tui.store.store import Store
+
+CHECKPOINT_SECONDS = 1.0
+NOTHING_SENT = (SetupError, CredentialError)  # failures before any request: no usage row
+
+
+class TurnRecorder:
+    """Made by `AsyncStore.start_turn()`, on the event loop; call `finish()` once at the end."""
+
+    def __init__(
+        self, store: AsyncStore, turn: StartedTurn, context: RequestContext, *, interval: float = CHECKPOINT_SECONDS
+    ) -> None:
+        self.turn = turn
+        self._store = store
+        self._context = context
+        self._interval = interval
+        self._parts: list[str] = []
+        self._saved_chars = 0
+        self._usage = Usage()
+        self._response: ResponseStarted | None = None
+        self._failure: BaseException | None = None
+        self._loop = asyncio.get_running_loop()
+        self._timer = self._loop.call_later(interval, self._checkpoint)
+
+    @property
+    def conversation_id(self) -> str:
+        return self.turn.conversation_id
+
+    def feed(self, event: StreamEvent) -> None:
+        kind = type(event)
+        if kind is TextDelta:
+            self._parts.append(event.text)
+        elif kind is UsageUpdated:
+            self._usage = event.usage
+        elif kind is ResponseStarted:  # the ids are worth keeping before any text
+            self._response = event
+            message_id, ids = self.turn.reply_message_id, (event.request_id, event.apim_request_id)
+            self._write(lambda store: store.conversations.set_request_ids(message_id, *ids))
+        elif kind is RetryScheduled:  # the failed attempt was a request too
+            error = event.error
+            row = self._context.row(
+                status=error.status,
+                error_kind=error.kind,
+                request_id=error.request_id,
+                apim_request_id=error.apim_request_id,
+            )
+            self._write(lambda store: store.usage.log(row))
+
+    async def finish(
+        self, result: TurnResult | None, error: FoundryError | None = None, *, cancelled: bool = False
+    ) -> None:
+        """Write how the turn ended (and its usage row) and wait for it.
+
+        `result` may be None when the stream was cancelled before handing one back: what the
+        events brought is kept. Raises StoreError if this or any earlier write of the turn failed.
+        """
+        self._timer.cancel()
+        result = result or self._partial_result()
+        state: MessageState = "cancelled" if cancelled else "failed" if error is not None else "complete"
+        details = self._details(result, error)
+        reply = FinishedReply(state, result.text, [block.to_dict() for block in result.content], details)
+        row = None if isinstance(error, NOTHING_SENT) else self._context.row(
+            status=details.status,
+            error_kind=CANCELLED if cancelled else (error.kind if error else None),
+            usage=result.usage,
+            model=details.model,
+            latency_ms=details.duration_ms,
+            ttft_ms=details.ttft_ms,
+            request_id=details.request_id,
+            apim_request_id=details.apim_request_id,
+        )
+        message_id = self.turn.reply_message_id
+
+        def write(store: Store) -> None:
+            store.conversations.finish_reply(message_id, reply)
+            if row is not None:
+                store.usage.log(row)
+
+        await self._store.call(write)
+        if self._failure is not None:
+            raise self._failure
+
+    def _checkpoint(self) -> None:
+        text = "".join(self._parts)
+        self._parts = [text]
+        changed = len(text) != self._saved_chars  # the text only grows
+        self._saved_chars = len(text)
+        message_id = self.turn.reply_message_id
+        self._write(lambda store: store.conversations.checkpoint(message_id, text if changed else None))
+        self._timer = self._loop.call_later(self._interval, self._checkpoint)
+
+    def _write(self, operation: Any) -> None:
+        self._store.submit(operation).add_done_callback(self._note_failure)
+
+    def _note_failure(self, future: Future[Any]) -> None:
+        """On the writer thread: keep the first failure for finish() to report."""
+        if self._failure is None:
+            self._failure = future.exception()
+
+    def _partial_result(self) -> TurnResult:
+        text = "".join(self._parts)
+        response = self._response
+        return TurnResult(
+            deployment=self._context.deployment,
+            content=[TextBlock(text)] if text else [],
+            usage=self._usage,
+            status=response.status if response else None,
+            request_id=response.request_id if response else None,
+            apim_request_id=response.apim_request_id if response else None,
+        )
+
+    def _details(self, result: TurnResult, error: FoundryError | None) -> ReplyDetails:
+        return ReplyDetails(
+            model=result.model,
+            stop_reason=result.stop_reason,
+            usage=result.usage.to_dict(),
+            cost=self._context.cost(result.usage, result.model),
+            status=result.status,
+            request_id=result.request_id or (error.request_id if error else None),
+            apim_request_id=result.apim_request_id or (error.apim_request_id if error else None),
+            ttft_ms=_ms(result.timings.first_token),
+            duration_ms=_ms(result.timings.total),
+            error=error.to_dict() if error else None,
+        )
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
