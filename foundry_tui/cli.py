@@ -24,6 +24,13 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--base-url", help="full base URL ending in /anthropic/; overrides the profile and env vars")
 
 
+def _positive_int(text: str) -> int:
+    value = int(text) if text.strip().isdecimal() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="foundry-tui",
@@ -66,7 +73,58 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-m", "--max-tokens", type=int, help="maximum output tokens (default: the profile's)")
     ask.add_argument("-t", "--temperature", type=float, help="sampling temperature, 0 to 1")
     ask.add_argument("--json", action="store_true", help="print the final message as one JSON object")
+    ask.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_conversation",
+        action="store_true",
+        help="append to the most recent conversation, sending its earlier turns (starts one if there is none)",
+    )
     ask.set_defaults(handler=_lazy("foundry_tui.commands.ask"))
+
+    history = commands.add_parser(
+        "history",
+        help="list saved conversations, most recent first, or search them",
+        description="List saved conversations, most recent first. --search finds messages by their words, "
+        "or the reply that carried a request-id (req_…) or an apim-request-id.",
+    )
+    history.add_argument("-s", "--search", metavar="Q", help="words to find in messages, or a request id")
+    history.add_argument("-n", "--limit", type=_positive_int, default=50, metavar="N", help="at most N (default 50)")
+    history.add_argument("--json", action="store_true", help="print a JSON array")
+    history.set_defaults(handler=_lazy("foundry_tui.commands.history"))
+
+    export = commands.add_parser(
+        "export",
+        help="print a conversation as Markdown or JSON",
+        description="Print a saved conversation: Markdown to read or share, or JSON (Anthropic messages "
+        "plus each turn's deployment, usage, request ids, timings and state).",
+    )
+    export.add_argument("id", help="conversation id, or a unique prefix of it (see `foundry-tui history`)")
+    export.add_argument("-f", "--format", choices=("md", "json"), default="md", help="output format (default md)")
+    export.set_defaults(handler=_lazy("foundry_tui.commands.export"))
+
+    usage = commands.add_parser(
+        "usage",
+        help="tokens, cost, error rate and latency of recent requests",
+        description="Totals from the usage log (one row per request: checks, asks, chat turns and "
+        "failures): tokens, estimated cost, requests, error rate, p50/p95 latency and time to first token.",
+    )
+    usage.add_argument("--days", type=_positive_int, default=30, metavar="N", help="the last N days (default 30)")
+    usage.add_argument("--by", choices=("deployment", "day"), help="one line per deployment or per day")
+    usage.add_argument("--json", action="store_true", help="print one JSON object")
+    usage.set_defaults(handler=_lazy("foundry_tui.commands.usage"))
+
+    bench = commands.add_parser(
+        "bench",
+        help="compare deployments: time to first token and output speed",
+        description="Send N identical requests to each deployment (-d A,B,…; default: all of the profile's), "
+        "one at a time, and report TTFT p50/p95, output tokens per second and errors.",
+    )
+    _endpoint_options(bench)
+    bench.add_argument("-n", "--runs", type=_positive_int, default=5, help="requests per deployment (default 5)")
+    bench.add_argument("--max-tokens", type=_positive_int, default=300, help="output tokens per request (default 300)")
+    bench.add_argument("--json", action="store_true", help="one JSON object per deployment")
+    bench.set_defaults(handler=_lazy("foundry_tui.commands.bench"))
 
     emulator = commands.add_parser(
         "emulator",
