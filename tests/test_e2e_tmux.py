@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ class Tmux:
 
     def __init__(self, name: str) -> None:
         self.socket = f"foundry-tui-test-{os.getpid()}-{name}"
+        self.running = False
 
     def run(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True).stdout
@@ -37,31 +39,40 @@ class Tmux:
             time.sleep(0.1)
 
 
+    def launch(self, home, *args: str, **env: str) -> None:
+        """foundry-tui with these arguments in a 120x40 pane, the session's environment made explicit."""
+        variables = {
+            "FOUNDRY_TUI_HOME": str(home),
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+            "PYTHON_KEYRING_BACKEND": os.environ.get("PYTHON_KEYRING_BACKEND", ""),
+            "TERM": "xterm-256color",
+            **env,
+        }
+        command = " ".join(
+            ["env", "-u", "COLUMNS", "-u", "LINES"]  # Textual prefers these to the terminal's real size
+            + [f"{name}={shlex.quote(value)}" for name, value in variables.items()]
+            + [shlex.quote(sys.executable), "-m", "foundry_tui", *args]
+        )
+        if self.running:
+            self.run("respawn-pane", "-k", "-t", "app", command)
+        else:
+            self.run("new-session", "-d", "-s", "app", "-x", "120", "-y", "40", command)
+            self.running = True
+
+    def app_pid(self) -> int:
+        return int(self.run("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
+
+
 @pytest.fixture
-def tmux(foundry_home):
-    session = Tmux("demo")
-    command = " ".join(
-        [
-            "env",
-            "-u",
-            "COLUMNS",  # Textual prefers these to the terminal's real size
-            "-u",
-            "LINES",
-            f"FOUNDRY_TUI_HOME={shlex.quote(str(foundry_home))}",
-            f"PYTHONPATH={shlex.quote(os.environ.get('PYTHONPATH', ''))}",
-            "TERM=xterm-256color",
-            shlex.quote(sys.executable),
-            "-m",
-            "foundry_tui",
-            "--demo",
-        ]
-    )
-    session.run("new-session", "-d", "-s", "app", "-x", "120", "-y", "40", command)
+def tmux():
+    session = Tmux("app")
     yield session
-    session.run("kill-server")
+    if session.running:
+        session.run("kill-server")
 
 
-def test_demo_streams_an_answer_with_usage_and_request_id(tmux):
+def test_demo_streams_an_answer_with_usage_and_request_id(tmux, foundry_home):
+    tmux.launch(foundry_home, "--demo")
     tmux.wait_for("demo", "claude-sonnet-4-5", "Ask Claude")
     tmux.run("send-keys", "-t", "app", "Hello there", "Enter")
     tmux.wait_for("Hello there")
@@ -72,3 +83,20 @@ def test_demo_streams_an_answer_with_usage_and_request_id(tmux):
     tmux.run("send-keys", "-t", "app", "C-r")
     tmux.wait_for("Copied request ids")
     tmux.run("send-keys", "-t", "app", "C-q")
+
+
+def test_kill_9_mid_answer_then_restart_shows_the_partial_answer_and_its_ids(tmux, foundry_home):
+    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+
+    with EmulatorThread(EmulatorConfig(port=0, pace=40)) as emulator:
+        env = {"ANTHROPIC_FOUNDRY_BASE_URL": emulator.base_url, "ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key}
+        tmux.launch(foundry_home, **env)
+        tmux.wait_for("env", "claude-sonnet-4-5", "Ask Claude")
+        tmux.run("send-keys", "-t", "app", "Write a long report", "Enter")
+        screen = tmux.wait_for("streaming…", "request-id req_")
+        request_id = screen.split("request-id ")[1].split()[0]
+        time.sleep(2.5)  # a couple of checkpoints
+        os.kill(tmux.app_pid(), signal.SIGKILL)
+        tmux.launch(foundry_home, **env)
+        screen = tmux.wait_for("interrupted", f"request-id {request_id}", "Retry (F5)")
+        assert "Write a long report" in screen

@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from foundry_tui.service import errors
+
 from foundry_tui.service.errors import (
     HINT_BY_CODE,
     MAX_MESSAGE_CHARS,
@@ -198,3 +200,10 @@ def test_error_event_without_details() -> None:
     error = error_from_event({"type": "error", "error": "not an object"}, request_id=None, apim_request_id=None)
     assert error.message == "error event in the stream"
     assert error.code is None and error.ids() == ""
+
+
+@pytest.mark.parametrize("error", [errors.NotFoundError("gone", status=404), errors.CredentialError("no token"), errors.StreamError("cut")])
+def test_an_error_saved_as_a_dict_comes_back_as_its_kind(error):
+    back = errors.error_from_dict(error.to_dict(), status=error.status, request_id="req_1", apim_request_id="a-1")
+    assert back.kind == error.kind and back.message == error.message and back.hint == error.hint
+    assert back.summary() == error.summary() and back.ids() == "request-id req_1  apim-request-id a-1"

@@ -145,6 +145,31 @@ HINT_BY_CODE = {
 }
 
 
+def error_from_dict(
+    data: Mapping[str, Any], *, status: int | None = None, request_id: str | None = None, apim_request_id: str | None = None
+) -> FoundryError:
+    """Rebuild an error saved with `to_dict()` (the history), as the class its kind names."""
+    classes: dict[str, type[FoundryError]] = {}
+    for candidate in _subclasses(FoundryError):
+        classes.setdefault(candidate.kind, candidate)  # a parent before its children (auth: AuthenticationError)
+    cls = classes.get(str(data.get("kind")), FoundryError)
+    return cls(
+        str(data.get("message") or "unknown error"),
+        status=status,
+        code=data.get("code"),
+        request_id=request_id,
+        apim_request_id=apim_request_id,
+        hint=data.get("hint"),
+    )
+
+
+def _subclasses(cls: type[FoundryError]) -> list[type[FoundryError]]:
+    found: list[type[FoundryError]] = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
 def one_line(text: str) -> str:
     """Collapse whitespace and cap the length, so any server text fits a status line."""
     text = " ".join(text.split())

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+import asyncio
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
@@ -26,6 +29,7 @@ if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up le
 
     from foundry_tui.service.check import CheckResult
     from foundry_tui.service.client import FoundryClient
+    from foundry_tui.store.async_store import AsyncStore
 
 
 class FoundryApp(App[None]):
@@ -34,6 +38,8 @@ class FoundryApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("f3", "profiles", "Profiles", show=False),
+        Binding("ctrl+l,f6", "conversations", "Chats", key_display="^l"),
+        Binding("f7", "usage", "Usage", show=False),
     ]
 
     def __init__(
@@ -55,6 +61,9 @@ class FoundryApp(App[None]):
         self.persist = persist
         self._transport = transport
         self.theme_errors: list[str] = []
+        self.store: AsyncStore | None = None  # the history; None until opened, or when it cannot be
+        self._history_opened = asyncio.Event()
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None  # the history of a persist=False app
         self._clients: dict[str, FoundryClient] = {}
         self._device_code_screen = None
 
@@ -70,12 +79,49 @@ class FoundryApp(App[None]):
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.run_worker(self._open_history(), name="history", exit_on_error=False)
         if self.profile is None:
             self.action_profiles()
 
     async def on_unmount(self) -> None:
         for client in self._clients.values():
             await client.aclose()
+        if self.store is not None:
+            await self.store.aclose()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+    # -- history -----------------------------------------------------------------------------------
+
+    async def _open_history(self) -> None:
+        """Off the first frame: open the store, mark turns a killed run left, reopen the latest chat."""
+        from foundry_tui.store.async_store import AsyncStore
+        from foundry_tui.store.errors import StoreError
+
+        path = None
+        if not self.persist:  # the demo writes nothing outside a temporary folder
+            self._scratch = tempfile.TemporaryDirectory(prefix="foundry-tui-")
+            path = Path(self._scratch.name) / "history.sqlite3"
+        try:
+            self.store = await AsyncStore.open(path, prune_days=self.config.usage_days)
+            await self.store.call(lambda store: store.conversations.mark_interrupted())
+            latest = await self.store.call(lambda store: store.conversations.latest())
+        except StoreError as error:
+            self.store = None
+            self.notify(f"{error}. Chats still work but are not saved.", title="History is off", severity="warning", timeout=10)
+            latest = None
+        finally:
+            self._history_opened.set()
+        if latest is not None and latest.messages:
+            await self.chat_screen().show_conversation(latest)
+
+    async def history(self) -> AsyncStore | None:
+        """The store once it is open (a prompt sent in the first instant waits for it)."""
+        await self._history_opened.wait()
+        return self.store
+
+    def chat_screen(self) -> ChatScreen:
+        return next(screen for screen in self.screen_stack if isinstance(screen, ChatScreen))
 
     # -- state the screens share -----------------------------------------------------------------
 
@@ -144,6 +190,8 @@ class FoundryApp(App[None]):
         yield SystemCommand("Profiles", "Create, edit, test, delete or switch profiles (F3)", self.action_profiles)
         yield SystemCommand("Deployment", "Pick the deployment for the next turn (ctrl+o)", self.action_pick_deployment)
         yield SystemCommand("Help", "All key bindings (F1)", self.action_help)
+        yield SystemCommand("Conversations", "Open, search (words or a request-id), rename, delete, export (ctrl+l)", self.action_conversations)
+        yield SystemCommand("Usage", f"Tokens, cost, latency and errors of the last {self.config.usage_days} days (F7)", self.action_usage)
         for name, profile in self.config.profiles.items():
             if self.profile is None or name != self.profile.name:
                 yield SystemCommand(f"Switch profile: {name}", profile.endpoint_url(), partial(self.use_profile, profile))
@@ -167,6 +215,16 @@ class FoundryApp(App[None]):
         from foundry_tui.ui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen())
+
+    def action_conversations(self) -> None:
+        from foundry_tui.ui.screens.conversations import ConversationsScreen
+
+        self.push_screen(ConversationsScreen())
+
+    def action_usage(self) -> None:
+        from foundry_tui.ui.screens.usage import UsageScreen
+
+        self.push_screen(UsageScreen())
 
     def action_profiles(self) -> None:
         from foundry_tui.ui.screens.profiles import ProfilesScreen

@@ -34,7 +34,9 @@ from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store (and sqlite3) loads after the first frame, with the history
+    from foundry_tui.store.conversations import Conversation
+    from foundry_tui.store.recorder import TurnRecorder
     from foundry_tui.ui.app import FoundryApp
 
 WELCOME = (
@@ -69,6 +71,7 @@ class ChatScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.messages: list[dict[str, Any]] = []  # the conversation sent to the API
+        self.conversation_id: str | None = None  # where the history saves the next turn
         self.system: str | None = None
         self.max_tokens: int | None = None
         self.temperature: float | None = None
@@ -141,9 +144,13 @@ class ChatScreen(Screen):
         except ConfigError as error:
             self.turn_failed(turn, SetupError(str(error), hint=error.hint), None)
             return
+        recorder = await self.start_recording(turn.prompt, request)
+        outcome: tuple[TurnResult | None, FoundryError | None] = (None, None)
         try:
             async with aclosing(client.stream(request)) as events:
                 async for event in events:
+                    if recorder is not None:
+                        recorder.feed(event)
                     kind = type(event)
                     if kind is TextDelta:
                         turn.add_text(event.text)
@@ -155,14 +162,47 @@ class ChatScreen(Screen):
                     elif kind is RetryScheduled:
                         turn.retry_scheduled(event)
                     elif kind is Done:
+                        outcome = (event.result, None)
                         self.turn_done(turn, event.result)
                     elif kind is Failed:
+                        outcome = (event.result, event.error)
                         self.app.close_device_code()
                         self.turn_failed(turn, event.error, event.result)
         except asyncio.CancelledError:
             turn.cancelled()
             self.keep_partial_reply(turn)
+            if recorder is not None:
+                await asyncio.shield(self.finish_recording(recorder, None, None, cancelled=True))
             raise
+        if recorder is not None:
+            await self.finish_recording(recorder, *outcome)
+
+    async def start_recording(self, prompt: str, request: MessageRequest) -> TurnRecorder | None:
+        """Save the prompt before the request goes out; the turn joins the open conversation."""
+        from foundry_tui.store.errors import StoreError
+        from foundry_tui.store.usage import RequestContext
+
+        store = await self.app.history()
+        if store is None or self.app.profile is None:
+            return None
+        context = RequestContext.for_profile("chat", self.app.profile, request.model)
+        try:
+            recorder = await store.start_turn(prompt, context, conversation_id=self.conversation_id, system=request.system)
+        except StoreError as error:
+            self.notify(f"{error}", title="This turn is not saved", severity="warning")
+            return None
+        self.conversation_id = recorder.conversation_id
+        return recorder
+
+    async def finish_recording(
+        self, recorder: TurnRecorder, result: TurnResult | None, error: FoundryError | None, *, cancelled: bool = False
+    ) -> None:
+        from foundry_tui.store.errors import StoreError
+
+        try:
+            await recorder.finish(result, error, cancelled=cancelled)
+        except StoreError as failure:
+            self.notify(f"{failure}", title="This turn is not saved", severity="warning")
 
     def turn_done(self, turn: TurnView, result: TurnResult) -> None:
         turn.finished(result)
@@ -189,6 +229,26 @@ class ChatScreen(Screen):
         self.refresh_status()
 
     # -- history -----------------------------------------------------------------------------
+
+    async def open_conversation(self, conversation_id: str) -> None:
+        """Resume a saved conversation: its turns on screen, its messages as the context."""
+        store = await self.app.history()
+        if store is None:
+            self.notify("History is off, so there is nothing to open.", severity="warning")
+            return
+        await self.show_conversation(await store.call(lambda s: s.conversations.load(conversation_id)))
+
+    async def show_conversation(self, conversation: Conversation) -> None:
+        from foundry_tui.ui.history import turns_of
+
+        self.action_cancel()
+        log = self.query_one("#chat-log", VerticalScroll)
+        await log.remove_children(TurnView)
+        self.messages = conversation.context_messages()
+        self.conversation_id = conversation.id
+        self.system = conversation.system
+        prices = self.app.profile.prices if self.app.profile else {}
+        await self.show_turns(turns_of(conversation, prices))
 
     async def show_turns(self, turns: list[TurnView]) -> None:
         """Mount finished turns (a resumed conversation); their replies render lazily."""
@@ -257,6 +317,8 @@ class ChatScreen(Screen):
     def action_new_chat(self) -> None:
         self.action_cancel()
         self.messages.clear()
+        self.conversation_id = None
+        self.system = None
         log = self.query_one("#chat-log", VerticalScroll)
         log.remove_children(TurnView)
         self.session_cost = 0.0
@@ -277,7 +339,7 @@ class ChatScreen(Screen):
 
     def action_retry(self) -> None:
         turn = self.current_turn()
-        if turn is not None and turn.state in ("failed", "cancelled"):
+        if turn is not None and turn.state in ("failed", "cancelled", "interrupted"):
             self.retry(turn)
 
     @on(TurnView.RetryRequested)

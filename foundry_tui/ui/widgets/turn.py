@@ -134,17 +134,29 @@ class TurnView(Vertical, can_focus=True):
 
     def _show_outcome(self) -> None:
         """The footer, the error panel or the cancelled/interrupted note of a finished turn."""
-        notes = {"cancelled": "⊘ cancelled — the partial reply is kept", "interrupted": "⊘ interrupted — the app stopped mid-reply"}
+        notes = {
+            "cancelled": "⊘ cancelled — the partial reply is kept",
+            "interrupted": "⊘ interrupted — the app stopped before this reply finished; what arrived is kept",
+        }
         self._status(notes.get(self.state, ""))
         result = self.result
+        lines = []
         if result is not None and result.status and result.status < 400:
-            footer = turn_footer(result, self._prices)
-            ids = self.ids_text()
-            footer_view = self.query_one(".turn-footer", Static)
-            footer_view.update(f"{footer}\n{ids}" if ids else footer)
-            footer_view.display = True
+            lines.append(turn_footer(result, self._prices))
+        if self.ids_text() and self.error is None:  # the error panel shows them itself
+            lines.append(self.ids_text())
+        footer_view = self.query_one(".turn-footer", Static)
+        footer_view.update("\n".join(lines))
+        footer_view.display = bool(lines)
+        footer = self.query_one(".turn-footer")
         if self.error is not None:
-            self.mount(ErrorPanel(self.error), before=self.query_one(".turn-footer"))
+            self.mount(ErrorPanel(self.error), before=footer)
+        if self.state in ("failed", "cancelled", "interrupted") and not self.query(".retry-button"):
+            self.mount(Button("Retry (F5)", variant="warning", classes="retry-button", compact=True), before=footer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.RetryRequested(self))
 
     def _status(self, text: str) -> None:
         status = self.query_one(".turn-status", Static)
@@ -187,7 +199,7 @@ class TurnView(Vertical, can_focus=True):
 
 
 class ErrorPanel(Vertical):
-    """Message, hint and request ids, with a Retry button."""
+    """Message, hint and request ids of a failed turn."""
 
     def __init__(self, error: FoundryError) -> None:
         super().__init__(classes="error-panel")
@@ -199,9 +211,3 @@ class ErrorPanel(Vertical):
             yield Static(f"hint: {self.error.hint}", classes="error-hint", markup=False)
         if self.error.ids():
             yield Static(self.error.ids(), classes="error-ids", markup=False)
-        yield Button("Retry (F5)", variant="warning", classes="retry-button", compact=True)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        turn = next(ancestor for ancestor in self.ancestors if isinstance(ancestor, TurnView))
-        self.post_message(TurnView.RetryRequested(turn))

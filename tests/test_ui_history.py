@@ -1,0 +1,99 @@
+"""The chat and the history: turns are saved as they stream, and the next start shows them again."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from foundry_tui.config.file import Config
+from foundry_tui.config.profile import Profile
+from foundry_tui.config.secrets import Secrets
+from foundry_tui.store.store import Store
+from foundry_tui.ui.app import FoundryApp
+from foundry_tui.ui.widgets.markdown_view import MarkdownView
+from foundry_tui.ui.widgets.turn import TurnView
+from test_ui_chat import SIZE, send, wait_until
+
+
+@pytest.fixture
+def make_app(emulator):
+    """A real app on the real data dir (FOUNDRY_TUI_HOME is a temporary folder per test)."""
+
+    def make() -> FoundryApp:
+        profile = Profile(name="work", base_url=emulator.base_url, deployments=["claude-sonnet-4-5"])
+        secrets = Secrets(environ={})
+        secrets.hold_in_memory("work", emulator.api_key)
+        return FoundryApp(config=Config(profiles={"work": profile}, default_profile="work"), secrets=secrets, profile=profile)
+
+    return make
+
+
+async def history_ready(app: FoundryApp, pilot) -> None:
+    await app.history()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_a_turn_is_saved_and_the_next_start_shows_it_again(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await history_ready(app, pilot)
+        turn = await send(pilot, "Write a short list")
+        await wait_until(pilot, lambda: turn.state == "done")
+        await app.workers.wait_for_complete()
+        saved_id, reply = app.screen.conversation_id, turn.reply_source
+    with Store.open() as store:
+        conversation = store.conversations.load(saved_id)
+    assert [(m.role, m.state) for m in conversation.messages] == [("user", "complete"), ("assistant", "complete")]
+    assert conversation.messages[1].text == reply and conversation.messages[1].details.request_id == turn.request_id
+
+    again = make_app()
+    async with again.run_test(size=SIZE) as pilot:
+        await history_ready(again, pilot)
+        [shown] = again.screen.query(TurnView)
+        assert shown.prompt == "Write a short list" and shown.state == "done"
+        assert shown.query_one(MarkdownView).source == reply
+        assert shown.request_id == turn.request_id and turn.request_id in str(shown.query_one(".turn-footer").render())
+        assert [m["role"] for m in again.screen.messages] == ["user", "assistant"]  # continuing sends them
+        follow_up = await send(pilot, "and more")
+        await wait_until(pilot, lambda: follow_up.state == "done")
+        await again.workers.wait_for_complete()
+        assert again.screen.conversation_id == saved_id
+    with Store.open() as store:
+        assert len(store.conversations.load(saved_id).messages) == 4
+
+
+async def test_an_interrupted_turn_shows_with_its_partial_reply_ids_and_a_retry(make_app):
+    with Store.open() as store:  # what a process killed mid-stream leaves behind
+        turn = store.conversations.start_turn("Tell me everything", profile="work", deployment="claude-sonnet-4-5")
+        store.conversations.set_request_ids(turn.reply_message_id, "req_killed", "apim-killed")
+        store.conversations.checkpoint(turn.reply_message_id, "The first half of the ans", now=time.time() - 60)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await history_ready(app, pilot)
+        [shown] = app.screen.query(TurnView)
+        assert shown.state == "interrupted" and shown.reply_source == "The first half of the ans"
+        assert "interrupted" in str(shown.query_one(".turn-status").render())
+        assert shown.ids_text() == "request-id req_killed  apim-request-id apim-killed"
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: len(app.screen.query(TurnView)) == 2)
+        retry = app.screen.query(TurnView).last()
+        assert retry.prompt == "Tell me everything"
+        await wait_until(pilot, lambda: retry.state == "done")
+        assert [m["role"] for m in app.screen.messages] == ["user", "assistant"]  # the partial reply was replaced
+
+
+async def test_new_chat_starts_a_new_conversation(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await history_ready(app, pilot)
+        first = await send(pilot, "hello")
+        await wait_until(pilot, lambda: first.state == "done")
+        await app.workers.wait_for_complete()
+        first_id = app.screen.conversation_id
+        await pilot.press("ctrl+n")
+        second = await send(pilot, "hello again")
+        await wait_until(pilot, lambda: second.state == "done")
+        await app.workers.wait_for_complete()
+        assert app.screen.conversation_id not in (None, first_id)
