@@ -133,3 +133,35 @@ async def test_a_resize_rerenders_at_the_new_width():
         await pilot.pause()
         assert view.size.height > wide
         assert all(len(view.render_line(y).text) == view.size.width for y in range(view.size.height))
+
+
+async def test_a_theme_change_recolours_but_a_class_change_around_the_view_does_not_rerender(monkeypatch):
+    from foundry_tui.ui.widgets import markdown_view
+
+    app = ViewApp("# Heading\n\nSome text.")
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(MarkdownView)
+        await pilot.pause()
+        before = screen_lines(view)
+        calls = []
+        monkeypatch.setattr(markdown_view, "render_block", lambda *args: calls.append(args) or [])
+        view.parent.add_class("streaming")  # what a turn does when its reply ends
+        await pilot.pause()
+        assert calls == []
+        monkeypatch.undo()
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert screen_lines(view) != before
+
+
+async def test_while_streaming_the_height_grows_in_steps_and_finish_makes_it_exact():
+    app = ViewApp()
+    async with app.run_test(size=(60, 30)) as pilot:
+        view = app.query_one(MarkdownView)
+        await pilot.pause()
+        view.append("\n\n".join(f"Paragraph {i}." for i in range(20)))  # ~39 lines
+        await pilot.pause()
+        assert view.size.height % 8 == 0
+        view.finish()
+        await pilot.pause()
+        assert view.size.height == 39 and view.render_line(38).text.strip() == "Paragraph 19."

@@ -30,6 +30,7 @@ class BlockSplitter:
     def __init__(self) -> None:
         self.final: list[str] = []
         self.tail = ""
+        self.streaming = False  # text has been appended and `finish` has not been called
         self._finished_source: list[str] = []  # exact text before `tail`, separators included
 
     @property
@@ -38,6 +39,7 @@ class BlockSplitter:
 
     def append(self, text: str) -> int:
         """Add text; returns how many blocks became final."""
+        self.streaming = True
         self.tail += text
         blocks = top_level_blocks(self.tail)
         if len(blocks) < 2:
@@ -52,6 +54,7 @@ class BlockSplitter:
 
     def finish(self) -> int:
         """The stream ended: whatever the tail holds becomes final too."""
+        self.streaming = False
         blocks = top_level_blocks(self.tail)
         lines = self.tail.split("\n")
         self.final.extend("\n".join(lines[first:end]).rstrip("\n") for first, end in blocks)

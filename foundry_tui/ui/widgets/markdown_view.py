@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # Rich's Markdown and Syntax pull in markdown-it and Pygments
     from rich.console import Console, RenderableType
 
 BLOCK_GAP = 1  # blank lines between top-level blocks
+STREAM_RESERVE = 8  # while streaming, the view grows this many lines at a time
 
 
 FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})([^`]*)$")
@@ -159,6 +160,7 @@ class MarkdownView(Widget):
         self._rendered_blocks = 0
         self._tail_lines: list[Strip] = []
         self._chunks = ChunkCache()
+        self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the cached strips
         self._lazy = bool(markdown)  # a reply from history renders when first shown
         if markdown:
             self._splitter.append(markdown)
@@ -176,6 +178,7 @@ class MarkdownView(Widget):
     def finish(self) -> None:
         self._splitter.finish()
         self._refresh_content()
+        self.refresh(layout=True)  # the streaming reserve goes
 
     def update(self, markdown: str) -> None:
         self._splitter = BlockSplitter()
@@ -185,9 +188,12 @@ class MarkdownView(Widget):
         self._refresh_content()
 
     def notify_style_update(self) -> None:
-        """Theme or CSS changed: cached strips carry old colours."""
+        """Cached strips carry the colours they were rendered with: redo them only if those changed
+        (a class change on the turn around this view also lands here, and must not re-render a
+        long reply)."""
         super().notify_style_update()
-        self._invalidate()
+        if self._width and self._rendered_with != (self.app.theme, self.rich_style):
+            self._invalidate()
 
     def _invalidate(self) -> None:
         self._width = 0
@@ -200,16 +206,25 @@ class MarkdownView(Widget):
         if not self._width:
             self.refresh(layout=True)
             return
-        before = len(self._final_lines) + len(self._tail_lines)
+        before = self._height()
         self._render(self._width)
-        after = len(self._final_lines) + len(self._tail_lines)
-        self.refresh(layout=after != before)
+        # A new height re-lays out and repaints the whole screen; the same height repaints this view.
+        self.refresh(layout=self._height() != before)
+
+    def _height(self) -> int:
+        """Lines to lay out. While streaming, the height grows in steps of STREAM_RESERVE blank lines
+        below the text, so most frames repaint this view alone instead of re-laying out the screen."""
+        lines = len(self._final_lines) + len(self._tail_lines)
+        if not self._splitter.streaming or lines < STREAM_RESERVE * 2:
+            return lines
+        return -(-lines // STREAM_RESERVE) * STREAM_RESERVE
 
     def _render(self, width: int) -> None:
         """Render new final blocks and the tail at `width`; finished blocks are never redone."""
         if width != self._width:
             self._invalidate()
             self._width = width
+            self._rendered_with = (self.app.theme, self.rich_style)
         console = self.app.console
         theme = markdown_theme(self)
         code_theme = "monokai" if self.app.current_theme.dark else "friendly"
@@ -245,7 +260,7 @@ class MarkdownView(Widget):
             return estimate_height(self._splitter.final, width)
         if width != self._width and width > 0:
             self._render(width)
-        return len(self._final_lines) + len(self._tail_lines)
+        return self._height()
 
     def render_line(self, y: int) -> Strip:
         if self._lazy:  # scrolled into view before the idle pass reached it
