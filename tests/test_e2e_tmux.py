@@ -67,8 +67,8 @@ class Tmux:
 def tmux():
     session = Tmux("app")
     yield session
-    if session.running:
-        session.run("kill-server")
+    if session.running:  # the server may be gone already with its last pane
+        subprocess.run(["tmux", "-L", session.socket, "kill-server"], capture_output=True)
 
 
 def test_demo_streams_an_answer_with_usage_and_request_id(tmux, foundry_home):

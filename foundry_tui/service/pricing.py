@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from typing import TYPE_CHECKING
+
 from foundry_tui.config.profile import Price
-from foundry_tui.service.messages import Usage
+
+if TYPE_CHECKING:
+    from foundry_tui.service.messages import Usage
 
 # USD per million tokens (input, output, 5-minute cache write, cache read), Anthropic list prices.
 KNOWN_PRICES: dict[str, Price] = {

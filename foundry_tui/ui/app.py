@@ -6,11 +6,10 @@ the service layer, which never sees a widget.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import partial
-
 import asyncio
 import tempfile
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,12 +20,12 @@ from textual.screen import Screen
 from foundry_tui.config.file import Config, save_config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
-from foundry_tui.service.auth import DeviceCodePrompt
 from foundry_tui.ui.screens.chat import ChatScreen
 
 if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up lean
     import httpx
 
+    from foundry_tui.service.auth import DeviceCodePrompt
     from foundry_tui.service.check import CheckResult
     from foundry_tui.service.client import FoundryClient
     from foundry_tui.store.async_store import AsyncStore
@@ -63,6 +62,7 @@ class FoundryApp(App[None]):
         self.theme_errors: list[str] = []
         self.store: AsyncStore | None = None  # the history; None until opened, or when it cannot be
         self._history_opened = asyncio.Event()
+        self._history_started = False
         self._scratch: tempfile.TemporaryDirectory[str] | None = None  # the history of a persist=False app
         self._clients: dict[str, FoundryClient] = {}
         self._device_code_screen = None
@@ -79,13 +79,15 @@ class FoundryApp(App[None]):
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.run_worker(self._open_history(), name="history", exit_on_error=False)
+        self.call_after_refresh(self._start_history)  # after the first frame: start-up stays lean
         if self.profile is None:
             self.action_profiles()
 
     async def on_unmount(self) -> None:
         for client in self._clients.values():
             await client.aclose()
+        if self._history_started:
+            await self._history_opened.wait()  # an app closed at once may still be opening it
         if self.store is not None:
             await self.store.aclose()
         if self._scratch is not None:
@@ -93,14 +95,18 @@ class FoundryApp(App[None]):
 
     # -- history -----------------------------------------------------------------------------------
 
+    def _start_history(self) -> None:
+        self.run_worker(self._open_history(), name="history", exit_on_error=False)
+
     async def _open_history(self) -> None:
         """Off the first frame: open the store, mark turns a killed run left, reopen the latest chat."""
+        self._history_started = True
         from foundry_tui.store.async_store import AsyncStore
         from foundry_tui.store.errors import StoreError
 
         path = None
         if not self.persist:  # the demo writes nothing outside a temporary folder
-            self._scratch = tempfile.TemporaryDirectory(prefix="foundry-tui-")
+            self._scratch = tempfile.TemporaryDirectory(prefix="foundry-tui-", ignore_cleanup_errors=True)
             path = Path(self._scratch.name) / "history.sqlite3"
         try:
             self.store = await AsyncStore.open(path, prune_days=self.config.usage_days)

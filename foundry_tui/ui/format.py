@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from foundry_tui.config.profile import Price
-from foundry_tui.service.messages import TurnResult, Usage
 from foundry_tui.service.pricing import estimate_cost, format_cost, price_for
+
+if TYPE_CHECKING:
+    from foundry_tui.service.messages import TurnResult, Usage
 
 
 def tokens(count: int) -> str:

@@ -10,12 +10,17 @@ makes a streamed reply render exactly like the finished one.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
+    """Loaded with the first reply, not at start-up."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 

@@ -18,23 +18,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
-from foundry_tui.service.errors import FoundryError, SetupError
-from foundry_tui.service.events import (
-    Done,
-    Failed,
-    ResponseStarted,
-    RetryScheduled,
-    TextDelta,
-    ThinkingDelta,
-)
-from foundry_tui.service.messages import MessageRequest, TurnResult
-from foundry_tui.ui.format import tokens, turn_cost
 from foundry_tui.service.pricing import format_cost
+from foundry_tui.ui.format import tokens, turn_cost
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
 
-if TYPE_CHECKING:  # the store (and sqlite3) loads after the first frame, with the history
+if TYPE_CHECKING:  # the service layer loads with the first turn; the store after the first frame
+    from foundry_tui.service.errors import FoundryError
+    from foundry_tui.service.messages import MessageRequest, TurnResult
     from foundry_tui.store.conversations import Conversation
     from foundry_tui.store.recorder import TurnRecorder
     from foundry_tui.ui.app import FoundryApp
@@ -126,6 +118,8 @@ class ChatScreen(Screen):
         return turn
 
     def build_request(self, deployment: str) -> MessageRequest:
+        from foundry_tui.service.messages import MessageRequest
+
         defaults = self.app.profile.defaults
         temperature = self.temperature if self.temperature is not None else defaults.temperature
         return MessageRequest(
@@ -139,6 +133,9 @@ class ChatScreen(Screen):
 
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def stream_turn(self, turn: TurnView, request: MessageRequest) -> None:
+        from foundry_tui.service.errors import SetupError
+        from foundry_tui.service.events import Done, Failed, ResponseStarted, RetryScheduled, TextDelta, ThinkingDelta
+
         try:
             client = self.app.client()
         except ConfigError as error:

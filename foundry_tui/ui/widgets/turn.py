@@ -14,12 +14,16 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Button, Collapsible, Static
 
+from typing import TYPE_CHECKING
+
 from foundry_tui.config.profile import Price
-from foundry_tui.service.errors import FoundryError
-from foundry_tui.service.events import RetryScheduled
-from foundry_tui.service.messages import TurnResult, request_ids_text
 from foundry_tui.ui.format import turn_footer
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
+
+if TYPE_CHECKING:  # the service layer loads with the first turn, not at start-up
+    from foundry_tui.service.errors import FoundryError
+    from foundry_tui.service.events import RetryScheduled
+    from foundry_tui.service.messages import TurnResult
 
 FRAME = 1 / 30
 
@@ -115,6 +119,8 @@ class TurnView(Vertical, can_focus=True):
         return "".join(self._text)
 
     def ids_text(self) -> str:
+        from foundry_tui.service.messages import request_ids_text
+
         return request_ids_text(self.request_id, self.apim_request_id)
 
     # -- internals ---------------------------------------------------------------------------
