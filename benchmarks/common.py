@@ -1,0 +1,81 @@
+"""What every benchmark shares: timing helpers and the result row they report."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Figure:
+    """One measured figure next to its target; `ok` is None when there is no target."""
+
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    ok: bool | None = None
+
+    def row(self) -> str:
+        verdict = {True: "ok", False: "MISSED", None: ""}[self.ok]
+        value = f"{self.value:.3g}" if abs(self.value) < 1000 else f"{self.value:,.0f}"
+        return f"{self.name:<52} {value:>10} {self.unit:<6} {self.target:<18} {verdict}"
+
+
+async def median_seconds(run: Callable[[], Awaitable[object]], repeat: int) -> float:
+    """The median of `repeat` timed runs, after one warm-up run (imports, caches)."""
+    await run()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+class FrameLog:
+    """Times at which the app pushed a frame (its `_display` runs headless too, minus the write)."""
+
+    def __init__(self, app) -> None:
+        self.times: list[float] = []
+        original = app._display
+
+        def display(screen, renderable) -> None:
+            original(screen, renderable)
+            if renderable is not None:
+                self.times.append(time.perf_counter())
+
+        app._display = display
+
+    async def first_after(self, moment: float, timeout: float = 5.0) -> float:
+        """The first frame pushed after `moment`."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            later = [t for t in self.times[-8:] if t > moment]
+            if later:
+                return later[0]
+            await asyncio.sleep(0.0005)
+        raise TimeoutError("no frame was pushed")
+
+
+async def key_to_frame(app, frames: FrameLog, key: str, changed: Callable[[], bool]) -> float:
+    """Seconds from a key press to the first frame that shows its effect."""
+    from textual import events
+
+    started = time.perf_counter()
+    app._driver.send_message(events.Key(key, None))  # the path real terminal input takes
+    while not changed():
+        if time.perf_counter() - started > 5:
+            raise TimeoutError(f"{key} had no effect")
+        await asyncio.sleep(0.0005)
+    return await frames.first_after(time.perf_counter()) - started

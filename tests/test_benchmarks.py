@@ -1,0 +1,66 @@
+"""The benchmarks in their quick mode, with bounds loose enough for a noisy 2-core CI machine.
+
+The targets themselves are checked by the full run, `python -m benchmarks` (see README); these
+catch a regression by a large factor, such as a renderer that goes quadratic again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from benchmarks import entra, memory, pace, parse, render, start
+
+
+def figures(suite) -> dict[str, float]:
+    result = suite.run(True)
+    if asyncio.iscoroutine(result):
+        result = asyncio.run(result)
+    return {figure.name: figure.value for figure in result}
+
+
+def value(found: dict[str, float], prefix: str) -> float:
+    return next(v for name, v in found.items() if name.startswith(prefix))
+
+
+@pytest.fixture(autouse=True)
+def no_persistent_history(monkeypatch):
+    monkeypatch.delenv("FOUNDRY_TUI_HOME", raising=False)  # the benchmark apps use persist=False anyway
+
+
+def test_parse_is_near_the_floor_and_well_ahead_of_the_sdk():
+    found = figures(parse)
+    assert value(found, "parse: ours / floor") <= 2.0  # target 1.3
+    assert value(found, "parse: SDK / ours") >= 2.0  # target 3
+
+
+def test_render_beats_stock_markdown_streaming():
+    found = figures(render)
+    assert value(found, "render: baseline / ours") >= 2.5  # target 5; the gap widens with length
+    assert value(found, "render: ours / floor") <= 4.0  # target 2.5
+
+
+def test_paced_stream_keeps_the_loop_responsive_and_the_reply_complete():
+    found = figures(pace)
+    assert value(found, "pace: reply complete") == 1.0
+    assert value(found, "pace: 2k deltas at 500/s, loop stall p99") <= 100  # target 33 ms
+    assert value(found, "pace: key echo p95") <= 150  # target 50 ms
+
+
+def test_start_up_stays_close_to_a_hello_world_app():
+    found = figures(start)
+    assert value(found, "start: foundry-tui check --help") <= 1000  # target 300 ms
+    assert value(found, "start: demo / hello world") <= 3.0  # target 1.5x
+
+
+def test_long_conversations_stay_small_and_scroll_fast():
+    found = figures(memory)
+    assert value(found, "memory:") <= 300
+    assert value(found, "scroll: page up/down p95") <= 200  # target 50 ms
+
+
+def test_one_entra_token_serves_a_hundred_requests():
+    found = figures(entra)
+    assert value(found, "entra: requests answered") == 100
+    assert value(found, "entra: credential calls") == 1
