@@ -165,3 +165,13 @@ async def test_while_streaming_the_height_grows_in_steps_and_finish_makes_it_exa
         view.finish()
         await pilot.pause()
         assert view.size.height == 39 and view.render_line(38).text.strip() == "Paragraph 19."
+
+
+def test_the_shared_parser_renders_exactly_like_richs_own_markdown():
+    from foundry_tui.ui.widgets.markdown_view import shared_parser_markdown
+
+    console = Console(width=100, color_system="truecolor", force_terminal=True)
+    options = console.options.update(width=100)
+    ours = console.render_lines(shared_parser_markdown(REPORT, "monokai"), options, pad=False)
+    rich = console.render_lines(Markdown(REPORT, code_theme="monokai"), options, pad=False)
+    assert ours == rich and len(ours) > 100

@@ -7,6 +7,7 @@ the service layer, which never sees a widget.
 from __future__ import annotations
 
 import asyncio
+import gc
 import tempfile
 from collections.abc import Iterable
 from functools import partial
@@ -79,7 +80,7 @@ class FoundryApp(App[None]):
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.call_after_refresh(self._start_history)  # after the first frame: start-up stays lean
+        self.set_timer(0.1, self._start_history)  # once the first frame is out: start-up stays lean
         if self.profile is None:
             self.action_profiles()
 
@@ -96,6 +97,10 @@ class FoundryApp(App[None]):
     # -- history -----------------------------------------------------------------------------------
 
     def _start_history(self) -> None:
+        # Everything built so far lives as long as the app: keep it out of the garbage collector's
+        # full collections, which would otherwise rescan it every second or so while replies stream.
+        gc.collect()  # what is garbage now must not become permanent
+        gc.freeze()
         self.run_worker(self._open_history(), name="history", exit_on_error=False)
 
     async def _open_history(self) -> None:
