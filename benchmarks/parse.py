@@ -52,14 +52,14 @@ async def official_sdk(rec: Recording) -> None:
     """anthropic's AsyncAnthropicFoundry `messages.stream(...)`, accumulating the message."""
     import anthropic
 
-    http = anthropic.DefaultAsyncHttpxClient(transport=_sdk_transport(rec))
-    client = anthropic.AsyncAnthropicFoundry(api_key="bench", base_url=BASE_URL, http_client=http)
-    with warnings.catch_warnings():  # the SDK warns about model deprecation dates; not our subject here
-        warnings.simplefilter("ignore", DeprecationWarning)
-        async with client.messages.stream(model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": "bench"}]) as stream:
-            message = await stream.get_final_message()
+    async with anthropic.DefaultAsyncHttpxClient(transport=_sdk_transport(rec)) as http:  # a client we pass in is ours to close
+        client = anthropic.AsyncAnthropicFoundry(api_key="bench", base_url=BASE_URL, http_client=http)
+        with warnings.catch_warnings():  # the SDK warns about model deprecation dates; not our subject here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            async with client.messages.stream(model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": "bench"}]) as stream:
+                message = await stream.get_final_message()
+        await client.close()
     assert message.content[0].text == rec.text
-    await client.close()
 
 
 def _sdk_transport(rec: Recording):

@@ -57,6 +57,7 @@ class Tmux:
             self.run("respawn-pane", "-k", "-t", "app", command)
         else:
             self.run("new-session", "-d", "-s", "app", "-x", "120", "-y", "40", command)
+            self.run("set-option", "-t", "app", "remain-on-exit", "on")  # a killed app must not end the session
             self.running = True
 
     def app_pid(self) -> int:

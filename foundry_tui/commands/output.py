@@ -20,8 +20,9 @@ def paint(text: str, code: str, stream: TextIO) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if use_color(stream) else text
 
 
-def print_problem(message: str, hint: str | None = None, ids: str = "", stream: TextIO = sys.stderr) -> None:
+def print_problem(message: str, hint: str | None = None, ids: str = "", stream: TextIO | None = None) -> None:
     """The one shape every user-facing failure takes: message, then hint and request ids."""
+    stream = stream or sys.stderr  # looked up now: a default bound at import would miss redirection
     print(f"{paint('error:', '1;31', stream)} {message}", file=stream)
     if hint:
         print(f"{paint('hint:', '33', stream)} {hint}", file=stream)

@@ -182,8 +182,6 @@ class TurnView(Vertical, can_focus=True):
         if self._pending_text:
             text = "".join(self._pending_text)
             self._pending_text.clear()
-            if self.state == "streaming" and self.query_one(".turn-status", Static).display:
-                self._status("")
             self.query_one(MarkdownView).append(text)
 
     def _thinking_view(self) -> Static:
