@@ -90,6 +90,17 @@ async def main() -> None:
         expires = datetime.now(timezone.utc) + timedelta(minutes=15, seconds=1)
         app.show_device_code(DeviceCodePrompt("https://microsoft.com/devicelogin", "F7KQ-2XWD", expires))
 
+    async def history_screen(key: str):
+        async def drive(app, pilot) -> None:
+            for prompt in ("Show me a python example and a table", "Explain caching in one paragraph"):
+                await type_prompt(pilot, prompt)
+                await wait_until(lambda: newest_turn(app).state == "done")
+            await app.workers.wait_for_complete()
+            await pilot.press(key)
+            await asyncio.sleep(0.5)
+
+        return drive
+
     async def help_screen(app, pilot) -> None:
         await pilot.press("f1")
 
@@ -106,6 +117,8 @@ async def main() -> None:
         await shoot("device-code", demo_app(), device_code)
         await shoot("help", demo_app(), help_screen)
         await shoot("profiles", demo_app(), profiles)
+        await shoot("conversations", demo_app(), await history_screen("ctrl+l"))
+        await shoot("usage", demo_app(), await history_screen("f7"))
     finally:
         for demo in demos:
             demo.stop()

@@ -97,3 +97,22 @@ async def test_new_chat_starts_a_new_conversation(make_app):
         await wait_until(pilot, lambda: second.state == "done")
         await app.workers.wait_for_complete()
         assert app.screen.conversation_id not in (None, first_id)
+
+
+async def test_quitting_mid_reply_saves_the_turn_as_cancelled(emulator):
+    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+
+    with EmulatorThread(EmulatorConfig(port=0, pace=50)) as slow:
+        profile = Profile(name="work", base_url=slow.base_url, deployments=["claude-sonnet-4-5"])
+        secrets = Secrets(environ={})
+        secrets.hold_in_memory("work", slow.api_key)
+        app = FoundryApp(config=Config(profiles={"work": profile}, default_profile="work"), secrets=secrets, profile=profile)
+        async with app.run_test(size=SIZE) as pilot:
+            await history_ready(app, pilot)
+            turn = await send(pilot, "Write a long report")
+            await wait_until(pilot, lambda: len(turn.reply_source) > 30)
+            conversation_id = app.screen.conversation_id
+        # leaving run_test quits the app with the reply still streaming
+    with Store.open() as store:
+        reply = store.conversations.load(conversation_id).messages[1]
+    assert reply.state == "cancelled" and len(reply.text) > 30 and reply.details.request_id.startswith("req_")

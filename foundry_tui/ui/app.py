@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -64,6 +64,7 @@ class FoundryApp(App[None]):
         self.store: AsyncStore | None = None  # the history; None until opened, or when it cannot be
         self._history_opened = asyncio.Event()
         self._history_started = False
+        self._last_writes: set[asyncio.Task[None]] = set()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None  # the history of a persist=False app
         self._clients: dict[str, FoundryClient] = {}
         self._device_code_screen = None
@@ -89,6 +90,12 @@ class FoundryApp(App[None]):
             await client.aclose()
         if self._history_started:
             await self._history_opened.wait()  # an app closed at once may still be opening it
+        # A reply still streaming is cancelled here, before the store closes, so it is saved as such.
+        turns = [worker for worker in self.workers if worker.group == "turn"]
+        for worker in turns:
+            worker.cancel()
+        await asyncio.gather(*(worker.wait() for worker in turns), return_exceptions=True)
+        await asyncio.gather(*self._last_writes, return_exceptions=True)
         if self.store is not None:
             await self.store.aclose()
         if self._scratch is not None:
@@ -130,6 +137,13 @@ class FoundryApp(App[None]):
         """The store once it is open (a prompt sent in the first instant waits for it)."""
         await self._history_opened.wait()
         return self.store
+
+    def finish_before_exit(self, write: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run a history write that must land even if the app is quitting (a cancelled turn's)."""
+        task = asyncio.ensure_future(write)
+        self._last_writes.add(task)
+        task.add_done_callback(self._last_writes.discard)
+        return task
 
     def chat_screen(self) -> ChatScreen:
         return next(screen for screen in self.screen_stack if isinstance(screen, ChatScreen))

@@ -166,10 +166,14 @@ class ChatScreen(Screen):
                         self.app.close_device_code()
                         self.turn_failed(turn, event.error, event.result)
         except asyncio.CancelledError:
-            turn.cancelled()
-            self.keep_partial_reply(turn)
-            if recorder is not None:
-                await asyncio.shield(self.finish_recording(recorder, None, None, cancelled=True))
+            saving = None
+            if recorder is not None:  # saved even when the app is quitting: it waits for this
+                saving = self.app.finish_before_exit(self.finish_recording(recorder, None, None, cancelled=True))
+            if turn.is_attached:  # not when the app is closing around it
+                turn.cancelled()
+                self.keep_partial_reply(turn)
+            if saving is not None:
+                await asyncio.shield(saving)
             raise
         if recorder is not None:
             await self.finish_recording(recorder, *outcome)
