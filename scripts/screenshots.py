@@ -110,15 +110,15 @@ async def main() -> None:
     OUT.mkdir(exist_ok=True)
     try:
         await shoot("setup", lambda: FoundryApp(config=Config(), secrets=Secrets(), profile=None), setup)
-        await shoot("chat", demo_app(), chat_done)
+        await shoot("chat", demo_app(pace=400), chat_done)
         await shoot("chat-mid-stream", demo_app(pace=150), chat_mid_stream)
         await shoot("chat-error", demo_app(deployment="fault-unknown-deployment"), chat_error)
         await shoot("picker", demo_app(), picker)
         await shoot("device-code", demo_app(), device_code)
         await shoot("help", demo_app(), help_screen)
         await shoot("profiles", demo_app(), profiles)
-        await shoot("conversations", demo_app(), await history_screen("ctrl+l"))
-        await shoot("usage", demo_app(), await history_screen("f7"))
+        await shoot("conversations", demo_app(pace=400), await history_screen("ctrl+l"))
+        await shoot("usage", demo_app(pace=400), await history_screen("f7"))
     finally:
         for demo in demos:
             demo.stop()

@@ -229,3 +229,13 @@ async def test_thinking_shows_collapsed_and_expands_on_demand(demo_app):
         sent = app.screen.messages[-1]["content"]
         assert sent[0]["type"] == "thinking" and sent[0]["signature"]  # kept for the next turn
         assert sent[1]["type"] == "text"
+
+
+@pytest.mark.parametrize(("key", "screen"), [("f6", "ConversationsScreen"), ("ctrl+l", "ConversationsScreen"), ("f7", "UsageScreen")])
+async def test_history_keys_work_while_typing_in_the_prompt(demo_app, key, screen):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.query_one(PromptInput).has_focus
+        await pilot.press(key)
+        await pilot.pause()
+        assert type(app.screen).__name__ == screen

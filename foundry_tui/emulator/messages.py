@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidRequest
-from .replies import compose_reply, compose_thinking, split_into_deltas
 from .sse import Event, encode_event
 
 # Long streams carry an occasional ping, as the real service's do.
@@ -172,6 +171,8 @@ class Turn:
 
 def compose_turn(request: MessagesRequest, *, reply_tokens: int | None, cached_tokens: int) -> Turn:
     """The reply to `request`: optional thinking, then text cut by stop sequences and max_tokens."""
+    from .replies import compose_reply, compose_thinking, split_into_deltas  # with the first request: `--demo` starts sooner
+
     seed = request.conversation_text
     budget = request.max_tokens
     blocks: list[ContentBlock] = []

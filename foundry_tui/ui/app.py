@@ -38,8 +38,9 @@ class FoundryApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("f3", "profiles", "Profiles", show=False),
-        Binding("ctrl+l,f6", "conversations", "Chats", key_display="^l"),
-        Binding("f7", "usage", "Usage", show=False),
+        # priority: the prompt (a TextArea) would take F6/F7 as "select line"/"select all"
+        Binding("ctrl+l,f6", "conversations", "Chats", key_display="^l", priority=True),
+        Binding("f7", "usage", "Usage", show=False, priority=True),
     ]
 
     def __init__(
@@ -244,12 +245,19 @@ class FoundryApp(App[None]):
     def action_conversations(self) -> None:
         from foundry_tui.ui.screens.conversations import ConversationsScreen
 
-        self.push_screen(ConversationsScreen())
+        self._toggle_screen(ConversationsScreen)
 
     def action_usage(self) -> None:
         from foundry_tui.ui.screens.usage import UsageScreen
 
-        self.push_screen(UsageScreen())
+        self._toggle_screen(UsageScreen)
+
+    def _toggle_screen(self, screen_type: type[Screen]) -> None:
+        """The key that opens a dialog closes it too (these keys have priority over the prompt)."""
+        if isinstance(self.screen, screen_type):
+            self.screen.dismiss()
+        else:
+            self.push_screen(screen_type())
 
     def action_profiles(self) -> None:
         from foundry_tui.ui.screens.profiles import ProfilesScreen
