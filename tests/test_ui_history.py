@@ -20,10 +20,10 @@ from test_ui_chat import SIZE, send, wait_until
 def make_app(emulator):
     """A real app on the real data dir (FOUNDRY_TUI_HOME is a temporary folder per test)."""
 
-    def make() -> FoundryApp:
-        profile = Profile(name="work", base_url=emulator.base_url, deployments=["claude-sonnet-4-5"])
+    def make(server=emulator) -> FoundryApp:
+        profile = Profile(name="work", base_url=server.base_url, deployments=["claude-sonnet-4-5"])
         secrets = Secrets(environ={})
-        secrets.hold_in_memory("work", emulator.api_key)
+        secrets.hold_in_memory("work", server.api_key)
         return FoundryApp(config=Config(profiles={"work": profile}, default_profile="work"), secrets=secrets, profile=profile)
 
     return make
@@ -99,14 +99,11 @@ async def test_new_chat_starts_a_new_conversation(make_app):
         assert app.screen.conversation_id not in (None, first_id)
 
 
-async def test_quitting_mid_reply_saves_the_turn_as_cancelled(emulator):
+async def test_quitting_mid_reply_saves_the_turn_as_cancelled(make_app):
     from foundry_tui.emulator import EmulatorConfig, EmulatorThread
 
     with EmulatorThread(EmulatorConfig(port=0, pace=50)) as slow:
-        profile = Profile(name="work", base_url=slow.base_url, deployments=["claude-sonnet-4-5"])
-        secrets = Secrets(environ={})
-        secrets.hold_in_memory("work", slow.api_key)
-        app = FoundryApp(config=Config(profiles={"work": profile}, default_profile="work"), secrets=secrets, profile=profile)
+        app = make_app(slow)
         async with app.run_test(size=SIZE) as pilot:
             await history_ready(app, pilot)
             turn = await send(pilot, "Write a long report")
