@@ -50,6 +50,14 @@ async def send(pilot, text: str) -> TurnView:
     return chat.query(TurnView).last()
 
 
+async def answered(pilot, text: str) -> TurnView:
+    """Send a prompt and wait until its reply has finished streaming and been saved."""
+    turn = await send(pilot, text)
+    await wait_until(pilot, lambda: turn.state == "done")
+    await pilot.app.workers.wait_for_complete()
+    return turn
+
+
 def screen_text(app: FoundryApp) -> str:
     return app.export_screenshot()
 
@@ -57,8 +65,7 @@ def screen_text(app: FoundryApp) -> str:
 async def test_a_prompt_streams_a_reply_with_usage_and_ids(demo_app):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        turn = await send(pilot, "Show me a table and some code")
-        await wait_until(pilot, lambda: turn.state == "done")
+        turn = await answered(pilot, "Show me a table and some code")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
         assert len(turn.reply_source) > 100
@@ -84,8 +91,7 @@ async def test_the_prompt_is_cleared_and_focus_stays(demo_app):
 async def test_copy_ids_and_reply(demo_app):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        turn = await send(pilot, "hello")
-        await wait_until(pilot, lambda: turn.state == "done")
+        turn = await answered(pilot, "hello")
         await pilot.press("ctrl+r")
         assert app.clipboard == f"request-id: {turn.request_id}\napim-request-id: {turn.apim_request_id}"
         await pilot.press("ctrl+g")
@@ -151,10 +157,8 @@ async def test_mid_stream_error_keeps_the_partial_reply(demo_app):
 async def test_a_second_turn_sends_the_conversation(demo_app):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        first = await send(pilot, "hello")
-        await wait_until(pilot, lambda: first.state == "done")
-        second = await send(pilot, "and again")
-        await wait_until(pilot, lambda: second.state == "done")
+        first = await answered(pilot, "hello")
+        second = await answered(pilot, "and again")
         assert [m["role"] for m in app.screen.messages] == ["user", "assistant", "user", "assistant"]
         assert second.result.usage.input_tokens > first.result.usage.input_tokens
 
@@ -162,8 +166,7 @@ async def test_a_second_turn_sends_the_conversation(demo_app):
 async def test_new_chat_clears_the_conversation(demo_app):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        turn = await send(pilot, "hello")
-        await wait_until(pilot, lambda: turn.state == "done")
+        turn = await answered(pilot, "hello")
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert not app.screen.query(TurnView) and app.screen.messages == []
@@ -217,8 +220,7 @@ async def test_thinking_shows_collapsed_and_expands_on_demand(demo_app):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
         app.screen.thinking_budget = 2048
-        turn = await send(pilot, "Explain caching")
-        await wait_until(pilot, lambda: turn.state == "done")
+        turn = await answered(pilot, "Explain caching")
         await pilot.pause()
         from textual.widgets import Collapsible
 

@@ -24,7 +24,7 @@ from foundry_tui.ui.screens.conversations import (
     export_name,
 )
 from foundry_tui.ui.widgets.turn import TurnView
-from test_ui_chat import SIZE, send, wait_until
+from test_ui_chat import SIZE, answered, wait_until
 from test_ui_history import make_app  # noqa: F401 (a fixture: a real app on the test's own data dir)
 
 HOUR = 3600.0
@@ -167,9 +167,7 @@ async def test_a_request_id_pasted_into_the_search_opens_the_turns_conversation(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await seeded(app, pilot)
-        turn = await send(pilot, "Write a short list")
-        await wait_until(pilot, lambda: turn.state == "done")
-        await app.workers.wait_for_complete()
+        turn = await answered(pilot, "Write a short list")
         chat = app.screen
         saved_id = chat.conversation_id
         await pilot.press("ctrl+n")

@@ -13,7 +13,7 @@ from foundry_tui.store.store import Store
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.turn import TurnView
-from test_ui_chat import SIZE, send, wait_until
+from test_ui_chat import SIZE, answered, send, wait_until
 
 
 @pytest.fixture
@@ -39,9 +39,7 @@ async def test_a_turn_is_saved_and_the_next_start_shows_it_again(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await history_ready(app, pilot)
-        turn = await send(pilot, "Write a short list")
-        await wait_until(pilot, lambda: turn.state == "done")
-        await app.workers.wait_for_complete()
+        turn = await answered(pilot, "Write a short list")
         saved_id, reply = app.screen.conversation_id, turn.reply_source
     with Store.open() as store:
         conversation = store.conversations.load(saved_id)
@@ -56,9 +54,7 @@ async def test_a_turn_is_saved_and_the_next_start_shows_it_again(make_app):
         assert shown.query_one(MarkdownView).source == reply
         assert shown.request_id == turn.request_id and turn.request_id in str(shown.query_one(".turn-footer").render())
         assert [m["role"] for m in again.screen.messages] == ["user", "assistant"]  # continuing sends them
-        follow_up = await send(pilot, "and more")
-        await wait_until(pilot, lambda: follow_up.state == "done")
-        await again.workers.wait_for_complete()
+        follow_up = await answered(pilot, "and more")
         assert again.screen.conversation_id == saved_id
     with Store.open() as store:
         assert len(store.conversations.load(saved_id).messages) == 4
@@ -88,14 +84,10 @@ async def test_new_chat_starts_a_new_conversation(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await history_ready(app, pilot)
-        first = await send(pilot, "hello")
-        await wait_until(pilot, lambda: first.state == "done")
-        await app.workers.wait_for_complete()
+        first = await answered(pilot, "hello")
         first_id = app.screen.conversation_id
         await pilot.press("ctrl+n")
-        second = await send(pilot, "hello again")
-        await wait_until(pilot, lambda: second.state == "done")
-        await app.workers.wait_for_complete()
+        second = await answered(pilot, "hello again")
         assert app.screen.conversation_id not in (None, first_id)
 
 

@@ -14,7 +14,7 @@ from foundry_tui.store.usage import CANCELLED, UsageRow
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.screens.usage import DailyChart, ErrorTable, FiguresTable, UsageScreen
-from test_ui_chat import SIZE, send, wait_until
+from test_ui_chat import SIZE, answered, send, wait_until
 from test_ui_conversations import damage_history
 from test_ui_history import make_app  # noqa: F401 (a fixture: a real app on the test's own data dir)
 
@@ -142,8 +142,7 @@ async def test_real_turns_show_up_with_the_failed_ones_ids(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await app.history()
-        turn = await send(pilot, "Hello")
-        await wait_until(pilot, lambda: turn.state == "done")
+        turn = await answered(pilot, "Hello")
         app.use_deployment("fault-unknown-deployment")
         failed = await send(pilot, "Hello again")
         await wait_until(pilot, lambda: failed.state == "failed")
