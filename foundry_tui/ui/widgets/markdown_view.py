@@ -163,7 +163,7 @@ def estimate_height(blocks: list[str], width: int) -> int:
 
 
 class MarkdownView(Widget):
-    """Call `append` while streaming and `finish` at the end; `update` renders text in one go."""
+    """Call `append` while streaming and `finish` at the end; text given at construction renders in one go."""
 
     DEFAULT_CSS = """
     MarkdownView {
@@ -198,13 +198,6 @@ class MarkdownView(Widget):
         self._splitter.finish()
         self._refresh_content()
         self.refresh(layout=True)  # the streaming reserve goes
-
-    def update(self, markdown: str) -> None:
-        self._splitter = BlockSplitter()
-        self._splitter.append(markdown)
-        self._splitter.finish()
-        self._invalidate()
-        self._refresh_content()
 
     def notify_style_update(self) -> None:
         """Cached strips carry the colours they were rendered with: redo them only if those changed

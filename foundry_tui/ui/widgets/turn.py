@@ -149,12 +149,12 @@ class TurnView(Vertical, can_focus=True):
         lines = []
         if result is not None and result.status and result.status < 400:
             lines.append(turn_footer(result, self._prices))
-        if self.ids_text() and self.error is None:  # the error panel shows them itself
-            lines.append(self.ids_text())
-        footer_view = self.query_one(".turn-footer", Static)
-        footer_view.update("\n".join(lines))
-        footer_view.display = bool(lines)
-        footer = self.query_one(".turn-footer")
+        ids = self.ids_text()
+        if ids and self.error is None:  # the error panel shows them itself
+            lines.append(ids)
+        footer = self.query_one(".turn-footer", Static)
+        footer.update("\n".join(lines))
+        footer.display = bool(lines)
         if self.error is not None:
             self.mount(ErrorPanel(self.error), before=footer)
         if self.state in ("failed", "cancelled", "interrupted") and not self.query(".retry-button"):
