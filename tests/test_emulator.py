@@ -607,10 +607,13 @@ async def test_stop_closes_idle_keep_alive_connections(emu: Emulator, client: ht
 
 
 async def test_official_async_sdk_streams_from_an_in_loop_emulator(emu: Emulator) -> None:
-    client = anthropic.AsyncAnthropicFoundry(api_key=emu.api_key, base_url=emu.base_url, max_retries=0)
-    async with client.messages.stream(
-        model="claude-haiku-4-5", max_tokens=50, messages=[{"role": "user", "content": "Explain UDP"}]
-    ) as sdk_stream:
+    # closed inside the test's loop: left to the garbage collector, it would close on a dead loop
+    async with (
+        anthropic.AsyncAnthropicFoundry(api_key=emu.api_key, base_url=emu.base_url, max_retries=0) as client,
+        client.messages.stream(
+            model="claude-haiku-4-5", max_tokens=50, messages=[{"role": "user", "content": "Explain UDP"}]
+        ) as sdk_stream,
+    ):
         final = await sdk_stream.get_final_message()
 
     assert (final.stop_reason, final.usage.output_tokens) == ("max_tokens", 50)
