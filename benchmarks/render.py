@@ -20,7 +20,6 @@ from foundry_tui.config.file import Config
 from foundry_tui.config.profile import Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.app import FoundryApp
-from foundry_tui.ui.widgets.turn import TurnView
 
 SIZE = (120, 40)
 

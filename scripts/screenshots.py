@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -87,7 +87,7 @@ async def main() -> None:
         await asyncio.sleep(1.0)
 
     async def device_code(app, pilot) -> None:
-        expires = datetime.now(timezone.utc) + timedelta(minutes=15, seconds=1)
+        expires = datetime.now(UTC) + timedelta(minutes=15, seconds=1)
         app.show_device_code(DeviceCodePrompt("https://microsoft.com/devicelogin", "F7KQ-2XWD", expires))
 
     async def history_screen(key: str):

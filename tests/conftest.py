@@ -1,9 +1,9 @@
 import os
 from pathlib import Path
 
+import memory_keyring
 import pytest
 
-import memory_keyring
 from foundry_tui.config.secrets import reset_keyring_probe
 
 TESTS_DIR = Path(__file__).parent

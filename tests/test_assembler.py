@@ -6,13 +6,13 @@ import itertools
 from typing import Any
 
 import pytest
+from test_sse import sse_event, text_turn
 
 from foundry_tui.service import assembler as assembler_module
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.errors import OverloadedError, StreamError
 from foundry_tui.service.events import BlockStarted, BlockStopped, TextDelta, ThinkingDelta, UsageUpdated
 from foundry_tui.service.messages import OtherBlock, TextBlock, ThinkingBlock, ToolUseBlock, TurnResult
-from test_sse import sse_event, text_turn
 
 
 def start(index: int, **block: Any) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -148,7 +148,7 @@ async def test_credential_errors_become_one_line_credential_errors(error: Except
 
 
 def prompt_at(expires_in: float) -> tuple[str, str, datetime]:
-    return "https://microsoft.com/devicelogin", "ABCD-1234", datetime.now(timezone.utc) + timedelta(seconds=expires_in)
+    return "https://microsoft.com/devicelogin", "ABCD-1234", datetime.now(UTC) + timedelta(seconds=expires_in)
 
 
 async def test_device_code_prompt_is_handed_to_the_event_loop() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from foundry_tui import exitcodes
 from test_cli import env_for, foundry  # noqa: F401  (env_for is a fixture)
+
+from foundry_tui import exitcodes
 
 
 def test_bench_reports_ttft_and_speed_per_deployment(env_for):

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from test_auth import Clock, FakeCredential
+from test_sse import split_every, sse_event, text_turn
 
 from foundry_tui import __version__
 from foundry_tui.service import errors
@@ -22,8 +24,6 @@ from foundry_tui.service.errors import FoundryError
 from foundry_tui.service.events import Done, Failed, ResponseStarted, RetryScheduled, StreamEvent, TextDelta
 from foundry_tui.service.messages import MessageRequest
 from foundry_tui.service.retry import RetryPolicy
-from test_auth import Clock, FakeCredential
-from test_sse import split_every, sse_event, text_turn
 
 BASE = "http://h/anthropic/"
 REQUEST = MessageRequest(model="my-deployment", messages=[{"role": "user", "content": "hi"}], max_tokens=64)

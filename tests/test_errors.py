@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from foundry_tui.service import errors
-
 from foundry_tui.service.errors import (
     HINT_BY_CODE,
     MAX_MESSAGE_CHARS,

@@ -10,6 +10,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import InitError, KeyringLocked, PasswordSetError
+from memory_keyring import MemoryKeyring
 from secretstorage.exceptions import SecretServiceNotAvailableException
 
 from foundry_tui.config.file import Config, save_config
@@ -22,7 +23,6 @@ from foundry_tui.config.secrets import (
     probe_keyring,
     reset_keyring_probe,
 )
-from memory_keyring import MemoryKeyring
 
 KEY = "sk-test-0123456789abcdef"
 MEMORY_DETAIL_END = (

@@ -7,6 +7,8 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from test_ui_chat import SIZE, answered, wait_until
+from test_ui_history import make_app  # noqa: F401 (a fixture: a real app on the test's own data dir)
 from textual import events
 from textual.widgets import Input, Static
 
@@ -24,8 +26,6 @@ from foundry_tui.ui.screens.conversations import (
     export_name,
 )
 from foundry_tui.ui.widgets.turn import TurnView
-from test_ui_chat import SIZE, answered, wait_until
-from test_ui_history import make_app  # noqa: F401 (a fixture: a real app on the test's own data dir)
 
 HOUR = 3600.0
 SEEDED = [  # prompts, hours ago, how the last reply ended; most recent first

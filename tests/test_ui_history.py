@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from test_ui_chat import SIZE, answered, send, wait_until
 
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import Profile
@@ -13,7 +14,6 @@ from foundry_tui.store.store import Store
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.turn import TurnView
-from test_ui_chat import SIZE, answered, send, wait_until
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import memory_keyring
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RadioButton, Static
 
-import memory_keyring
 from foundry_tui.config.file import Config, load_config
 from foundry_tui.config.paths import config_file
 from foundry_tui.config.profile import DEFAULT_SCOPE, EntraOptions, Profile
@@ -29,7 +29,7 @@ from foundry_tui.ui.screens.profiles import ConfirmDelete, ProfileForm, Profiles
 
 SIZE = (120, 40)
 KEY = "sk-test-0123456789abcdefghijklmnop"  # a fake key: it must never show up on screen or on disk
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -354,7 +354,7 @@ async def test_device_code_screen_shows_url_code_and_countdown_and_copies(monkey
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 22 10.0.0.2 22")
     app = app_with(work_profile())
     async with app.run_test(size=SIZE) as pilot:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         app.show_device_code(sign_in_prompt(now + timedelta(minutes=15)))  # as the credential's callback does
         await pilot.pause()
         assert text(app, "#device-code-url") == "https://microsoft.com/devicelogin"

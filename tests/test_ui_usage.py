@@ -8,15 +8,15 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from test_ui_chat import SIZE, answered, send, wait_until
+from test_ui_conversations import damage_history
+from test_ui_history import make_app  # noqa: F401 (a fixture: a real app on the test's own data dir)
 from textual.widgets import Sparkline, Static
 
 from foundry_tui.store.usage import CANCELLED, UsageRow
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
-from foundry_tui.ui.screens.usage import DailyChart, ErrorTable, FiguresTable, UsageScreen
-from test_ui_chat import SIZE, answered, send, wait_until
-from test_ui_conversations import damage_history
-from test_ui_history import make_app  # noqa: F401 (a fixture: a real app on the test's own data dir)
+from foundry_tui.ui.screens.usage import DailyChart, ErrorTable, UsageScreen
 
 UNTIL = datetime(2026, 3, 31, 15, 0, tzinfo=UTC).timestamp()
 HOUR, DAY = 3600.0, 86_400.0

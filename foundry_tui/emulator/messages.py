@@ -171,7 +171,11 @@ class Turn:
 
 def compose_turn(request: MessagesRequest, *, reply_tokens: int | None, cached_tokens: int) -> Turn:
     """The reply to `request`: optional thinking, then text cut by stop sequences and max_tokens."""
-    from .replies import compose_reply, compose_thinking, split_into_deltas  # with the first request: `--demo` starts sooner
+    from .replies import (  # with the first request: `--demo` starts sooner
+        compose_reply,
+        compose_thinking,
+        split_into_deltas,
+    )
 
     seed = request.conversation_text
     budget = request.max_tokens

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
-from collections.abc import Iterator
 from typing import Any
 
 from foundry_tui.service.errors import StreamError, error_from_event

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from foundry_tui.service.errors import CredentialError
@@ -57,7 +57,7 @@ class DeviceCodePrompt:
     expires_on: datetime
 
     def seconds_left(self) -> float:
-        return (self.expires_on - datetime.now(timezone.utc)).total_seconds()
+        return (self.expires_on - datetime.now(UTC)).total_seconds()
 
 
 class TokenCredential(Protocol):

@@ -8,7 +8,6 @@ no estimate ("n/a"), never a guess.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
 from typing import TYPE_CHECKING
 
 from foundry_tui.config.profile import Price

@@ -12,7 +12,7 @@ import os
 import sys
 import webbrowser
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -31,7 +31,7 @@ WARN_SECONDS = 60
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def can_open_browser(environ: Mapping[str, str] = os.environ) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment

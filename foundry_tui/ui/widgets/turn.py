@@ -8,13 +8,12 @@ token is ever left behind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Button, Collapsible, Static
-
-from typing import TYPE_CHECKING
 
 from foundry_tui.config.profile import Price
 from foundry_tui.ui.format import turn_footer
