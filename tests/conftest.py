@@ -4,7 +4,11 @@ from pathlib import Path
 import memory_keyring
 import pytest
 
-from foundry_tui.config.secrets import reset_keyring_probe
+from foundry_tui.config.file import Config
+from foundry_tui.config.profile import Profile
+from foundry_tui.config.secrets import Secrets, reset_keyring_probe
+from foundry_tui.demo import start_demo
+from foundry_tui.ui.app import FoundryApp
 
 TESTS_DIR = Path(__file__).parent
 FOUNDRY_VARIABLES = (
@@ -39,3 +43,37 @@ def emulator():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def env_for(emulator):
+    """Environment variables alone, no config file: what a script over SSH has."""
+    return {"ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key, "ANTHROPIC_FOUNDRY_BASE_URL": emulator.base_url}
+
+
+@pytest.fixture
+def make_app(emulator):
+    """A real app on the real data dir (FOUNDRY_TUI_HOME is a temporary folder per test)."""
+
+    def make(server=emulator) -> FoundryApp:
+        profile = Profile(name="work", base_url=server.base_url, deployments=["claude-sonnet-4-5"])
+        secrets = Secrets(environ={})
+        secrets.hold_in_memory("work", server.api_key)
+        return FoundryApp(config=Config(profiles={"work": profile}, default_profile="work"), secrets=secrets, profile=profile)
+
+    return make
+
+
+
+@pytest.fixture
+def demo_app():
+    apps = []
+
+    def make(pace: float = 0, deployment: str | None = None) -> FoundryApp:
+        demo = start_demo(pace=pace)
+        apps.append(demo)
+        return FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=deployment, persist=False)
+
+    yield make
+    for demo in apps:
+        demo.stop()

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from helpers import SIZE
 from textual.widgets import Input, Label, Static
 
 from foundry_tui.config.file import Config, load_config
@@ -15,8 +16,6 @@ from foundry_tui.service.errors import NotFoundError
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.screens.deployments import GUESS_NOTE, DeploymentPicker, DeploymentRow
-
-SIZE = (120, 40)
 
 
 @pytest.fixture

@@ -9,25 +9,9 @@ import sys
 import time
 
 import pytest
+from helpers import foundry
 
 from foundry_tui import __version__, exitcodes
-
-
-def foundry(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 30):
-    return subprocess.run(
-        [sys.executable, "-m", "foundry_tui", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
-
-
-@pytest.fixture
-def env_for(emulator):
-    """Environment variables alone, no config file: what a script over SSH has."""
-    return {"ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key, "ANTHROPIC_FOUNDRY_BASE_URL": emulator.base_url}
 
 
 def test_version():

@@ -7,13 +7,11 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from test_ui_chat import SIZE, answered, wait_until
-from test_ui_history import make_app  # noqa: F401 (a fixture: a real app on the test's own data dir)
+from helpers import SIZE, answered, damage_history, wait_until
 from textual import events
 from textual.widgets import Input, Static
 
 from foundry_tui.store.conversations import FinishedReply, ReplyDetails
-from foundry_tui.store.db import default_path
 from foundry_tui.store.store import Store
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
@@ -246,13 +244,6 @@ async def test_export_writes_markdown_and_json_into_the_current_folder(make_app,
         assert sorted(notices) == sorted([str(markdown), str(exported)])  # where they went, in full
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)
-
-
-def damage_history() -> None:
-    """What a disk error or a stray write leaves: the app starts with its history off."""
-    database = default_path()
-    database.parent.mkdir(parents=True, exist_ok=True)
-    database.write_bytes(b"not a database " * 500)
 
 
 async def test_a_damaged_history_is_said_instead_of_a_list(make_app):

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from helpers import split_every, sse_event
 
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.events import StreamEvent, UsageUpdated
@@ -20,26 +21,6 @@ from foundry_tui.service.sse import SSEDecoder
 
 # ---------------------------------------------------------------------------------------------
 # Builders shared with test_assembler.py and test_client.py
-
-
-def sse_event(kind: str, newline: str = "\n", **fields: Any) -> bytes:
-    """One Anthropic-style event: `event: <kind>` and a JSON `data:` line whose type is `kind`."""
-    data = json.dumps({"type": kind, **fields}, ensure_ascii=False)
-    return f"event: {kind}{newline}data: {data}{newline}{newline}".encode()
-
-
-def text_turn(*parts: str, usage: dict[str, Any] | None = None, stop: bool = True) -> bytes:
-    """A minimal complete (or, with stop=False, cut) reply made of one text block."""
-    body = sse_event("message_start", message={"id": "msg_1", "model": "claude-x", "usage": usage or {"input_tokens": 7}})
-    body += sse_event("content_block_start", index=0, content_block={"type": "text", "text": ""})
-    for part in parts:
-        body += sse_event("content_block_delta", index=0, delta={"type": "text_delta", "text": part})
-    if stop:
-        body += sse_event("content_block_stop", index=0)
-        end = {"stop_reason": "end_turn", "stop_sequence": None}
-        body += sse_event("message_delta", delta=end, usage={"output_tokens": len(parts)})
-        body += sse_event("message_stop")
-    return body
 
 
 TEXT_PARTS = ["Bonjour", ", ", "café ", "é—→🙂", " déjà", " vu", "…", " 日本語", " done", "."]
@@ -85,13 +66,9 @@ def recorded_stream(newline: str = "\n") -> bytes:
     return b"".join(out)
 
 
-def split_every(data: bytes, size: int) -> list[bytes]:
-    return [data[i : i + size] for i in range(0, len(data), size)]
-
-
 def split_at_random(data: bytes, rng: random.Random) -> list[bytes]:
     cuts = sorted(rng.sample(range(1, len(data)), rng.randint(1, 60)))
-    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=False)]
 
 
 def snapshot(event: StreamEvent) -> StreamEvent:

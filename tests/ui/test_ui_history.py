@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from test_ui_chat import SIZE, answered, send, wait_until
+from helpers import SIZE, answered, send, wait_until
 
-from foundry_tui.config.file import Config
-from foundry_tui.config.profile import Profile
-from foundry_tui.config.secrets import Secrets
 from foundry_tui.store.store import Store
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.turn import TurnView
-
-
-@pytest.fixture
-def make_app(emulator):
-    """A real app on the real data dir (FOUNDRY_TUI_HOME is a temporary folder per test)."""
-
-    def make(server=emulator) -> FoundryApp:
-        profile = Profile(name="work", base_url=server.base_url, deployments=["claude-sonnet-4-5"])
-        secrets = Secrets(environ={})
-        secrets.hold_in_memory("work", server.api_key)
-        return FoundryApp(config=Config(profiles={"work": profile}, default_profile="work"), secrets=secrets, profile=profile)
-
-    return make
 
 
 async def history_ready(app: FoundryApp, pilot) -> None:
@@ -54,7 +37,7 @@ async def test_a_turn_is_saved_and_the_next_start_shows_it_again(make_app):
         assert shown.query_one(MarkdownView).source == reply
         assert shown.request_id == turn.request_id and turn.request_id in str(shown.query_one(".turn-footer").render())
         assert [m["role"] for m in again.screen.messages] == ["user", "assistant"]  # continuing sends them
-        follow_up = await answered(pilot, "and more")
+        await answered(pilot, "and more")
         assert again.screen.conversation_id == saved_id
     with Store.open() as store:
         assert len(store.conversations.load(saved_id).messages) == 4
@@ -84,10 +67,10 @@ async def test_new_chat_starts_a_new_conversation(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await history_ready(app, pilot)
-        first = await answered(pilot, "hello")
+        await answered(pilot, "hello")
         first_id = app.screen.conversation_id
         await pilot.press("ctrl+n")
-        second = await answered(pilot, "hello again")
+        await answered(pilot, "hello again")
         assert app.screen.conversation_id not in (None, first_id)
 
 

@@ -1,6 +1,7 @@
 """The help screen (F1) and the chat settings screen (F4)."""
 
 import pytest
+from helpers import SIZE
 from textual.widgets import Input, Static, TextArea
 
 from foundry_tui.config.file import Config
@@ -11,8 +12,6 @@ from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.screens.chat_settings import ChatSettingsScreen, parse_max_tokens, parse_temperature, parse_thinking
 from foundry_tui.ui.screens.help import HelpScreen, declared_bindings, key_label
 from foundry_tui.ui.widgets.prompt import PromptInput
-
-SIZE = (120, 40)
 
 
 def make_app(defaults: RequestDefaults | None = None) -> FoundryApp:

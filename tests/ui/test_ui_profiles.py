@@ -7,13 +7,13 @@ the built-in emulator over loopback.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import memory_keyring
 import pytest
+from helpers import SIZE, wait_until
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RadioButton, Static
 
@@ -27,7 +27,6 @@ from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 from foundry_tui.ui.screens.profiles import ConfirmDelete, ProfileForm, ProfilesScreen, Report
 
-SIZE = (120, 40)
 KEY = "sk-test-0123456789abcdefghijklmnop"  # a fake key: it must never show up on screen or on disk
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -55,13 +54,6 @@ def app_with(*profiles: Profile, active: int = 0, keys: dict[str, str] | None = 
 def work_profile(name: str = "work", **fields: object) -> Profile:
     fields = {"resource": "contoso-ai", "deployments": ["claude-sonnet-4-5", "claude-haiku-4-5"], **fields}
     return Profile(name=name, default_deployment=fields["deployments"][0], **fields)
-
-
-async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.02)
 
 
 def on_screen(pilot: Pilot, screen_type: type) -> bool:

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-import pytest
+from helpers import foundry
 
 from foundry_tui import exitcodes
 from foundry_tui.cli import main
 from foundry_tui.store.store import Store
-
-
-def foundry(*args: str, env: dict[str, str] | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "foundry_tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ, **(env or {})},
-    )
-
-
-@pytest.fixture
-def env_for(emulator):
-    return {"ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key, "ANTHROPIC_FOUNDRY_BASE_URL": emulator.base_url}
 
 
 def test_ask_continue_history_export_and_usage(env_for, emulator, foundry_home):

@@ -8,9 +8,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from test_ui_chat import SIZE, answered, send, wait_until
-from test_ui_conversations import damage_history
-from test_ui_history import make_app  # noqa: F401 (a fixture: a real app on the test's own data dir)
+from helpers import SIZE, answered, damage_history, send, wait_until
 from textual.widgets import Sparkline, Static
 
 from foundry_tui.store.usage import CANCELLED, UsageRow
@@ -142,7 +140,7 @@ async def test_real_turns_show_up_with_the_failed_ones_ids(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await app.history()
-        turn = await answered(pilot, "Hello")
+        await answered(pilot, "Hello")
         app.use_deployment("fault-unknown-deployment")
         failed = await send(pilot, "Hello again")
         await wait_until(pilot, lambda: failed.state == "failed")

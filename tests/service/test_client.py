@@ -12,8 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_auth import Clock, FakeCredential
-from test_sse import split_every, sse_event, text_turn
+from helpers import Clock, FakeCredential, split_every, sse_event, text_turn
 
 from foundry_tui import __version__
 from foundry_tui.service import errors
@@ -110,8 +109,8 @@ class Rig:
 async def rig() -> AsyncIterator[Callable[..., Rig]]:
     made: list[Rig] = []
 
-    def make(*answers: Answer, auth: Auth | None = None, retry: RetryPolicy = RetryPolicy(), base: str = BASE) -> Rig:
-        made.append(Rig(answers, auth or ApiKeyAuth("secret-key"), retry, base))
+    def make(*answers: Answer, auth: Auth | None = None, retry: RetryPolicy | None = None, base: str = BASE) -> Rig:
+        made.append(Rig(answers, auth or ApiKeyAuth("secret-key"), retry or RetryPolicy(), base))
         return made[-1]
 
     yield make
@@ -506,7 +505,8 @@ async def test_a_corrupt_gzip_body_mid_stream_is_an_incomplete_turn_not_a_crash(
         yield gzip.compress(body)[:40]  # a valid gzip start…
         yield b"\x00garbage"  # …then bytes that cannot be inflated
 
-    handler = lambda request: httpx.Response(200, headers={"content-type": "text/event-stream", "content-encoding": "gzip"}, content=corrupt())
+    def handler(request):
+        return httpx.Response(200, headers={"content-type": "text/event-stream", "content-encoding": "gzip"}, content=corrupt())
     client = FoundryClient("http://h/anthropic/", ApiKeyAuth("k"), transport=httpx.MockTransport(handler))
     events = [event async for event in client.stream(MessageRequest(model="d", messages=[{"role": "user", "content": "x"}]))]
     assert isinstance(events[-1], Failed) and events[-1].error.kind == "incomplete"

@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 import pytest
-from test_sse import sse_event, text_turn
+from helpers import sse_event, text_turn
 
 from foundry_tui.service import assembler as assembler_module
 from foundry_tui.service.assembler import MessageAssembler

@@ -4,45 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
+from helpers import LIFETIME, Clock, FakeCredential
 
 from foundry_tui.service.auth import REFRESH_MARGIN, ApiKeyAuth, DeviceCodePrompt, EntraAuth, make_credential
 from foundry_tui.service.errors import CredentialError
 
 SCOPE = "https://cognitiveservices.azure.com/.default"
 TENANT = "11111111-2222-3333-4444-555555555555"
-LIFETIME = 3600.0
 
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class FakeCredential:
-    """Hands out tok1, tok2, … valid for an hour from the clock's now; or raises `error`."""
-
-    def __init__(self, clock: Clock, *, error: Exception | None = None, delay: float = 0.0) -> None:
-        self.clock = clock
-        self.error = error
-        self.delay = delay
-        self.calls: list[tuple[tuple[str, ...], dict[str, Any]]] = []
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        self.calls.append((scopes, kwargs))
-        time.sleep(self.delay)  # runs in a worker thread, like azure-identity's
-        if self.error is not None:
-            raise self.error
-        return AccessToken(f"tok{len(self.calls)}", int(self.clock.now + LIFETIME))
 
 
 def entra(**credential_options: Any) -> tuple[EntraAuth, FakeCredential, Clock]:

@@ -3,58 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
+from helpers import SIZE, answered, send, wait_until
 
-from foundry_tui.demo import start_demo
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
-
-SIZE = (120, 40)
-
-
-async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-@pytest.fixture
-def demo_app():
-    apps = []
-
-    def make(pace: float = 0, deployment: str | None = None) -> FoundryApp:
-        demo = start_demo(pace=pace)
-        apps.append(demo)
-        return FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=deployment, persist=False)
-
-    yield make
-    for demo in apps:
-        demo.stop()
-
-
-async def send(pilot, text: str) -> TurnView:
-    chat = pilot.app.screen
-    before = len(chat.query(TurnView))
-    prompt = chat.query_one(PromptInput)
-    prompt.insert(text)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: len(chat.query(TurnView)) > before)
-    return chat.query(TurnView).last()
-
-
-async def answered(pilot, text: str) -> TurnView:
-    """Send a prompt and wait until its reply has finished streaming and been saved."""
-    turn = await send(pilot, text)
-    await wait_until(pilot, lambda: turn.state == "done")
-    await pilot.app.workers.wait_for_complete()
-    return turn
 
 
 def screen_text(app: FoundryApp) -> str:
@@ -165,7 +122,7 @@ async def test_a_second_turn_sends_the_conversation(demo_app):
 async def test_new_chat_clears_the_conversation(demo_app):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        turn = await answered(pilot, "hello")
+        await answered(pilot, "hello")
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert not app.screen.query(TurnView) and app.screen.messages == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from test_cli import env_for, foundry  # noqa: F401  (env_for is a fixture)
+from helpers import foundry
 
 from foundry_tui import exitcodes
 

@@ -1,0 +1,116 @@
+"""Builders and Pilot steps shared by the tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from azure.core.credentials import AccessToken
+
+from foundry_tui.store.db import default_path
+from foundry_tui.ui.widgets.prompt import PromptInput
+from foundry_tui.ui.widgets.turn import TurnView
+
+LIFETIME = 3600.0  # seconds an Entra token from FakeCredential lives
+
+
+def sse_event(kind: str, newline: str = "\n", **fields: Any) -> bytes:
+    """One Anthropic-style event: `event: <kind>` and a JSON `data:` line whose type is `kind`."""
+    data = json.dumps({"type": kind, **fields}, ensure_ascii=False)
+    return f"event: {kind}{newline}data: {data}{newline}{newline}".encode()
+
+
+def text_turn(*parts: str, usage: dict[str, Any] | None = None, stop: bool = True) -> bytes:
+    """A minimal complete (or, with stop=False, cut) reply made of one text block."""
+    body = sse_event("message_start", message={"id": "msg_1", "model": "claude-x", "usage": usage or {"input_tokens": 7}})
+    body += sse_event("content_block_start", index=0, content_block={"type": "text", "text": ""})
+    for part in parts:
+        body += sse_event("content_block_delta", index=0, delta={"type": "text_delta", "text": part})
+    if stop:
+        body += sse_event("content_block_stop", index=0)
+        end = {"stop_reason": "end_turn", "stop_sequence": None}
+        body += sse_event("message_delta", delta=end, usage={"output_tokens": len(parts)})
+        body += sse_event("message_stop")
+    return body
+
+
+def split_every(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeCredential:
+    """Hands out tok1, tok2, … valid for an hour from the clock's now; or raises `error`."""
+
+    def __init__(self, clock: Clock, *, error: Exception | None = None, delay: float = 0.0) -> None:
+        self.clock = clock
+        self.error = error
+        self.delay = delay
+        self.calls: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        self.calls.append((scopes, kwargs))
+        time.sleep(self.delay)  # runs in a worker thread, like azure-identity's
+        if self.error is not None:
+            raise self.error
+        return AccessToken(f"tok{len(self.calls)}", int(self.clock.now + LIFETIME))
+
+
+def foundry(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 30):
+    return subprocess.run(
+        [sys.executable, "-m", "foundry_tui", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+SIZE = (120, 40)
+
+
+async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)
+
+
+async def send(pilot, text: str) -> TurnView:
+    chat = pilot.app.screen
+    before = len(chat.query(TurnView))
+    prompt = chat.query_one(PromptInput)
+    prompt.insert(text)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: len(chat.query(TurnView)) > before)
+    return chat.query(TurnView).last()
+
+
+async def answered(pilot, text: str) -> TurnView:
+    """Send a prompt and wait until its reply has finished streaming and been saved."""
+    turn = await send(pilot, text)
+    await wait_until(pilot, lambda: turn.state == "done")
+    await pilot.app.workers.wait_for_complete()
+    return turn
+
+
+def damage_history() -> None:
+    """What a disk error or a stray write leaves: the app starts with its history off."""
+    database = default_path()
+    database.parent.mkdir(parents=True, exist_ok=True)
+    database.write_bytes(b"not a database " * 500)
+
