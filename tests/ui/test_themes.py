@@ -5,6 +5,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from helpers import write_config
 from textual.theme import Theme
 
 import foundry_tui
@@ -22,6 +23,8 @@ def make_app(config: Config | None = None, *, persist: bool = False) -> FoundryA
     """A real app on an endpoint nothing listens on: these tests never send a request."""
     profile = Profile(name="work", base_url="http://127.0.0.1:9/", deployments=["claude-sonnet-4-5"])
     config = config or Config(profiles={"work": profile}, default_profile="work")
+    if persist:
+        write_config(config)
     return FoundryApp(config=config, secrets=Secrets(environ={}), profile=config.profiles["work"], persist=persist)
 
 

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from helpers import SIZE
+from helpers import SIZE, write_config
 from textual.widgets import Input, Label, Static
 
 from foundry_tui.config.file import Config, load_config
@@ -32,11 +32,13 @@ def demo_app(demo: Demo, deployments: list[str] | None = None) -> FoundryApp:
     return FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, persist=False)
 
 
-def offline_app(deployments: list[str], *, persist: bool = False) -> FoundryApp:
+def offline_app(deployments: list[str], *, persist: bool = False, default: str | None = None) -> FoundryApp:
     """An app whose endpoint nothing listens on: for what needs no answer, and for snapshots."""
-    profile = Profile(name="work", base_url="http://127.0.0.1:9/", deployments=deployments)
+    profile = Profile(name="work", base_url="http://127.0.0.1:9/", deployments=deployments, default_deployment=default)
     config = Config(profiles={"work": profile}, default_profile="work")
-    return FoundryApp(config=config, secrets=Secrets(environ={}), profile=profile, persist=persist)
+    if persist:
+        write_config(config)
+    return FoundryApp(config=config, secrets=Secrets(environ={}), profile=profile, deployment=default, persist=persist)
 
 
 async def open_picker(app: FoundryApp, pilot) -> DeploymentPicker:
@@ -101,8 +103,7 @@ async def test_offers_the_guides_deployments_as_guesses_and_keeps_a_chosen_one()
 
 
 async def test_add_and_remove_update_the_profile_its_default_and_the_config_file():
-    app = offline_app(["a-one", "b-two"], persist=True)
-    app.profile.default_deployment = app.deployment = "b-two"
+    app = offline_app(["a-one", "b-two"], persist=True, default="b-two")
     async with app.run_test(size=SIZE) as pilot:
         picker = await open_picker(app, pilot)
         await pilot.press("n")

@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Input, Static
 from foundry_tui.store.conversations import Conversation, ConversationSummary, SearchHit
 from foundry_tui.store.errors import StoreError
 from foundry_tui.store.export import to_json_text, to_markdown
-from foundry_tui.ui.screens.help import DialogScreen
+from foundry_tui.ui.widgets.dialog import DialogScreen
 
 if TYPE_CHECKING:
     from foundry_tui.store.store import Store
