@@ -88,7 +88,7 @@ def test_base_url_normalisation(url, expected):
         (normalize_base_url, "x.services.ai.azure.com", "base URL 'x.services.ai.azure.com' must start with https://"),
         (normalize_base_url, "https:///anthropic", "base URL 'https:///anthropic' has no host"),
         (normalize_base_url, "https://h.example.com/?a=1", "base URL 'https://h.example.com/?a=1' must not have a query or fragment"),
-        (normalize_base_url, "https://[::1", "base URL 'https://[::1' is not a valid URL"),
+        (normalize_base_url, "https://[::1", "the base URL is not a valid URL"),
     ],
 )
 def test_invalid_resource_names_and_base_urls(check, value, message):
