@@ -4,10 +4,12 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from helpers import SIZE, write_config
+from helpers import SIZE, foundry, write_config
 from textual.widgets import Input, Label, Static
 
+from foundry_tui.config.env import env_profile
 from foundry_tui.config.file import Config, load_config
+from foundry_tui.config.paths import config_file
 from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.demo import DEMO_DEPLOYMENTS, Demo, start_demo
@@ -254,3 +256,50 @@ def test_snapshot_picker_after_checking_all(snap_compare):
         pilot.app.run_check = run_check
 
     assert snap_compare(app, press=["ctrl+o", "a", "wait:200", "down"], terminal_size=SIZE, run_before=fixed_checks)
+
+
+async def test_a_deployment_added_in_the_app_keeps_a_profile_added_from_the_shell_and_comments():
+    """Issue #8's acceptance: `profile add p2` while the app is open, then add a deployment in the picker."""
+    app = offline_app(["a-one"], persist=True)
+    path = config_file()
+    path.write_text("# written by hand, keep me\n" + path.read_text())
+    async with app.run_test(size=SIZE) as pilot:
+        added = foundry("profile", "add", "p2", "--resource", "p2-resource")
+        assert added.returncode == 0, added.stderr
+        picker = await open_picker(app, pilot)
+        await pilot.press("n")
+        await submit_name(picker, pilot, "my-sonnet")
+        assert str(picker.query_one("#message", Static).content) == "Added my-sonnet to profile work."
+        assert app.profile.deployments == ["a-one", "my-sonnet"] and "p2" in app.config.profiles
+    config = load_config()
+    assert set(config.profiles) == {"work", "p2"}
+    assert config.profiles["work"].deployments == ["a-one", "my-sonnet"]
+    assert "# written by hand, keep me" in path.read_text()
+
+
+async def test_a_failed_save_leaves_the_profile_as_it_was():
+    app = offline_app(["a-one"], persist=True)
+    async with app.run_test(size=SIZE) as pilot:
+        config_file().unlink()  # the profile is gone from the file (removed from another shell)
+        picker = await open_picker(app, pilot)
+        await pilot.press("n")
+        await submit_name(picker, pilot, "my-sonnet")
+        message = str(picker.query_one("#message", Static).content)
+        assert message.startswith("Not saved: no profile named 'work'")
+        assert app.profile.deployments == ["a-one"] and [row.deployment for row in picker.rows] == ["a-one"]
+
+
+async def test_deployments_added_to_the_env_profile_are_said_to_last_this_session_only(monkeypatch, env_for, emulator):
+    for name, value in env_for.items():
+        monkeypatch.setenv(name, value)
+    profile = env_profile()
+    app = FoundryApp(config=Config(), secrets=Secrets(), profile=profile)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = await open_picker(app, pilot)
+        await pilot.press("n")
+        await submit_name(picker, pilot, "my-sonnet")
+        message = str(picker.query_one("#message", Static).content)
+        assert message.startswith("Added my-sonnet to profile env. For this session only")
+        assert "FOUNDRY_TUI_DEPLOYMENT" in message
+        assert "my-sonnet" in app.profile.deployments
+    assert not config_file().exists()
