@@ -61,9 +61,6 @@ class ProfileBook:
     def persistent(self) -> bool:
         return self.path is not None
 
-    def where(self) -> str:
-        return str(self.path) if self.path is not None else "memory"
-
     def load(self) -> Config:
         """The config as the file says now."""
         return self._parse(self._read())[1]
