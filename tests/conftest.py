@@ -3,6 +3,7 @@ from pathlib import Path
 
 import memory_keyring
 import pytest
+from helpers import write_config
 
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import Profile
@@ -59,7 +60,9 @@ def make_app(emulator):
         profile = Profile(name="work", base_url=server.base_url, deployments=["claude-sonnet-4-5"])
         secrets = Secrets(environ={})
         secrets.hold_in_memory("work", server.api_key)
-        return FoundryApp(config=Config(profiles={"work": profile}, default_profile="work"), secrets=secrets, profile=profile)
+        config = Config(profiles={"work": profile}, default_profile="work")
+        write_config(config)
+        return FoundryApp(config=config, secrets=secrets, profile=profile)
 
     return make
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from azure.core.credentials import AccessToken
 
+from foundry_tui.config.file import Config, config_to_toml, write_toml
+from foundry_tui.config.paths import config_file
 from foundry_tui.store.db import default_path
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
@@ -114,3 +116,8 @@ def damage_history() -> None:
     database.parent.mkdir(parents=True, exist_ok=True)
     database.write_bytes(b"not a database " * 500)
 
+
+
+def write_config(config: Config) -> None:
+    """Put `config` in the config file, as a hand-written file would be (a test's starting point)."""
+    write_toml(config_file(), config_to_toml(config))

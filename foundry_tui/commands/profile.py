@@ -1,4 +1,7 @@
-"""`foundry-tui profile`: manage profiles and API keys without the app (handy over SSH)."""
+"""`foundry-tui profile`: manage profiles and API keys without the app (handy over SSH).
+
+Every change goes through ProfileBook, with the app's rules and messages.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +11,32 @@ import sys
 
 from foundry_tui.commands.common import secrets
 from foundry_tui.commands.output import paint
-from foundry_tui.config.file import Config, load_config, save_config
+from foundry_tui.config.book import ProfileBook, known_profile
+from foundry_tui.config.env import API_KEY_VAR
+from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, EntraOptions, Profile, resolve_endpoint, validate_profile_name
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config()
+    book = ProfileBook(secrets())
     action = args.profile_action
     if action == "list":
-        return list_profiles(config)
+        return list_profiles(book.load())
     if action == "add":
-        return add_profile(config, args)
+        return add_profile(book, args)
     if action == "set-key":
-        return set_key(config, args.name, args.insecure_plaintext_key_file)
-    profile = known_profile(config, args.name)
+        return set_key(book, args.name, args.insecure_plaintext_key_file)
     if action == "remove":
-        del config.profiles[profile.name]
-        if config.default_profile == profile.name:
-            config.default_profile = None
-        save_config(config)
-        secrets().delete_api_key(profile.name)
-        print(f"removed profile '{profile.name}' and its stored key")
+        config, key_problem = book.remove(args.name)
+        if key_problem:
+            print(f"removed profile '{args.name}', but {key_problem}", file=sys.stderr)
+            return 1
+        print(f"removed profile '{args.name}' and its stored key")
+        if config.default_profile:
+            print(f"'{config.default_profile}' is now the default profile")
     else:  # default
-        config.default_profile = profile.name
-        save_config(config)
-        print(f"'{profile.name}' is now the default profile")
+        book.set_default(args.name)
+        print(f"'{args.name}' is now the default profile")
     return 0
 
 
@@ -47,7 +51,7 @@ def list_profiles(config: Config) -> int:
     return 0
 
 
-def add_profile(config: Config, args: argparse.Namespace) -> int:
+def add_profile(book: ProfileBook, args: argparse.Namespace) -> int:
     name = validate_profile_name(args.name)
     resource, base_url = resolve_endpoint(args.resource, args.base_url)
     entra = EntraOptions(credential=args.credential, tenant_id=args.tenant)
@@ -63,29 +67,30 @@ def add_profile(config: Config, args: argparse.Namespace) -> int:
         default_deployment=args.deployment[0] if args.deployment else None,
     )
     profile.validate()
-    config.profiles[name] = profile
-    if args.default or config.default_profile is None:
-        config.default_profile = name
-    save_config(config)
+    book.add(profile, make_default=args.default)
     print(f"saved profile '{name}' ({profile.endpoint_url()})")
     if profile.auth == "api-key":
         print(f"next: foundry-tui profile set-key {name}")
     return 0
 
 
-def set_key(config: Config, name: str, insecure_plaintext_file: bool) -> int:
-    profile = known_profile(config, name)
+def set_key(book: ProfileBook, name: str, insecure_plaintext_file: bool) -> int:
+    """Store the key; without a keyring, refuse (before asking for it) unless the plaintext file was chosen.
+
+    A key held in memory would die with this process: exiting 0 would say it was kept.
+    """
+    profile = known_profile(book.load(), name)
+    status = book.secrets.keyring_status()
+    if not status.available and not insecure_plaintext_file:
+        raise ConfigError(
+            f"cannot store the key: {status.reason or 'no usable keyring'}",
+            hint=f"export {API_KEY_VAR} in your shell, or re-run with --insecure-plaintext-key-file "
+            "to keep it in a file only you can read (unencrypted)",
+        )
     if sys.stdin.isatty():
         key = getpass.getpass(f"API key for '{profile.name}' (input hidden): ")
     else:
         key = sys.stdin.readline()
-    source = secrets().set_api_key(profile.name, key, insecure_plaintext_file=insecure_plaintext_file)
+    source = book.secrets.set_api_key(profile.name, key, insecure_plaintext_file=insecure_plaintext_file)
     print(source.detail)
     return 0
-
-
-def known_profile(config: Config, name: str) -> Profile:
-    if name not in config.profiles:
-        known = ", ".join(sorted(config.profiles)) or "none"
-        raise ConfigError(f"no profile named '{name}' (known: {known})", hint="`foundry-tui profile list` shows them")
-    return config.profiles[name]

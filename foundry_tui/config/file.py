@@ -27,7 +27,8 @@
     cache_read = 0.3                      # optional
 
 API keys never go in this file (see secrets.py). Keys this version does not know are ignored, so
-a newer config still loads. Values equal to their defaults are not written back.
+a newer config still loads, and every save (config/book.py) keeps them, with comments and key order.
+Values equal to their defaults are not written.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .env import env_profile, with_endpoint
-from .paths import config_file
+from .paths import config_file, make_private_dirs
 from .profile import ENV_PROFILE_NAME, ConfigError, EntraOptions, Price, Profile, RequestDefaults, validate_profile_name
 
 DEFAULT_USAGE_DAYS = 30
@@ -114,36 +115,44 @@ def load_config(path: Path | None = None) -> Config:
     """Read the config file; a missing file is an empty config, a broken one a one-line ConfigError."""
     path = path or config_file()
     data = read_toml(path)
-    if data is None:
-        return Config()
-    try:
-        return _config_from_toml(data)
-    except ConfigError as error:
-        raise error.within(str(path)) from None
+    return Config() if data is None else config_from_toml(data, path)
 
 
-def save_config(config: Config, path: Path | None = None) -> None:
-    """Validate, then write atomically with owner-only permissions."""
-    for name, profile in config.profiles.items():
-        try:
-            validate_profile_name(name)
-            profile.validate()
-        except ConfigError as error:
-            raise error.within(f"profile {name!r}") from None
-    write_toml(path or config_file(), _config_to_toml(config))
+MAX_FILE_BYTES = 1024 * 1024  # config and theme files are a few KB; /dev/zero must not fill the memory
 
 
-def read_toml(path: Path) -> dict[str, Any] | None:
-    """The parsed file, or None if it does not exist; errors as "<path>:<line>: <what>"."""
+def read_text(path: Path) -> str | None:
+    """A small text file's content, or None if it does not exist; refuses anything over MAX_FILE_BYTES.
+
+    The read itself is bounded (not a stat), so a symlink to /dev/zero or a FIFO cannot take the memory.
+    """
     try:
         with path.open("rb") as stream:
-            return tomllib.load(stream)
+            payload = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    if len(payload) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MiB, so not read",
+            hint="is it the right file? Config and theme files are a few KB",
+        )
+    try:
+        return payload.decode()
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
+
+
+def read_toml(path: Path) -> dict[str, Any] | None:
+    """The parsed file, or None if it does not exist; errors as "<path>:<line>: <what>"."""
+    text = read_text(path)
+    return None if text is None else parse_toml(text, path)
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         position = _TOML_POSITION.fullmatch(str(error))
         if position is None:
@@ -151,7 +160,22 @@ def read_toml(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{path}:{position['line']}: {position['what']}") from None
 
 
+def config_from_toml(data: Mapping[str, Any], path: Path | None = None) -> Config:
+    """The Config a parsed file describes; errors name the file (if given), the profile and the key."""
+    try:
+        return _config_from_toml(data)
+    except ConfigError as error:
+        raise (error.within(str(path)) if path is not None else error) from None
+
+
 def write_toml(path: Path, data: Mapping[str, Any], *, header: str = "") -> None:
+    """Replace `path` atomically with `data` as TOML (see write_text)."""
+    import tomlkit  # only writers pay for it
+
+    write_text(path, header + tomlkit.dumps(data))
+
+
+def write_text(path: Path, text: str) -> None:
     """Replace `path` atomically, readable by its owner only from the first byte.
 
     The temp file is created 0600 in the same directory (never chmod-ed afterwards, so never briefly
@@ -160,15 +184,12 @@ def write_toml(path: Path, data: Mapping[str, Any], *, header: str = "") -> None
     """
     import tempfile  # only writers pay for it
 
-    import tomli_w
-
-    payload = (header + tomli_w.dumps(data)).encode()
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
         descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(descriptor, "wb") as stream:
-                stream.write(payload)
+                stream.write(text.encode())
                 stream.flush()
                 os.fsync(stream.fileno())
             os.replace(temp_name, path)
@@ -231,17 +252,25 @@ def _known(table: Mapping[str, Any], kinds: Mapping[str, str], where: str = "") 
     return values
 
 
-def _config_to_toml(config: Config) -> dict[str, Any]:
-    data = _tidy(config)
+def config_to_toml(config: Config) -> dict[str, Any]:
+    """The file that describes `config`, leaving out what equals its default."""
+    data: dict[str, Any] = tidy(config)
     for table in data.get("profiles", {}).values():
         del table["name"]  # the table's key already says it
     return data
 
 
-def _tidy(value: Any) -> Any:
+def profile_to_toml(profile: Profile) -> dict[str, Any]:
+    """A profile's table, as config_to_toml writes it."""
+    data: dict[str, Any] = tidy(profile)
+    del data["name"]
+    return data
+
+
+def tidy(value: Any) -> Any:
     """A dataclass as TOML data, leaving out None and values equal to their defaults."""
     if isinstance(value, dict):
-        return {key: _tidy(item) for key, item in value.items()}
+        return {key: tidy(item) for key, item in value.items()}
     if not is_dataclass(value):
         return value
     data = {}
@@ -249,5 +278,5 @@ def _tidy(value: Any) -> Any:
         item = getattr(value, spec.name)
         default = spec.default_factory() if spec.default_factory is not MISSING else spec.default
         if item is not None and item != default:
-            data[spec.name] = _tidy(item)
+            data[spec.name] = tidy(item)
     return data

@@ -2,7 +2,8 @@
 
 FOUNDRY_TUI_HOME=DIR keeps everything under DIR (config/, data/, cache/, logs/): handy for tests,
 portable installs and trying things out. Otherwise the platform's usual places (platformdirs).
-Nothing here creates directories; whoever writes a file creates what it needs.
+Nothing here creates directories on its own; whoever writes a file creates what it needs with
+make_private_dirs().
 """
 
 from __future__ import annotations
@@ -47,3 +48,19 @@ def _app_dir(home_subdir: str, platformdirs_function: str) -> Path:
     import platformdirs  # only when needed: it costs ~10 ms at startup
 
     return Path(getattr(platformdirs, platformdirs_function)(APP_NAME, appauthor=False))
+
+
+def make_private_dirs(path: Path) -> None:
+    """Create `path` and any missing parents owner-only (0700), whatever the umask; existing ones stay as they are."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made by another process meanwhile
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask; owner-only must not depend on it

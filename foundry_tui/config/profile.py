@@ -157,7 +157,12 @@ def normalize_base_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        raise ConfigError(f"base URL {url!r} is not a valid URL") from None
+        raise ConfigError("the base URL is not a valid URL") from None
+    if "@" in parts.netloc:  # before any message that would echo the URL, and with it a password
+        raise ConfigError(
+            "the base URL must not contain a user name or password (user:pass@)",
+            hint="remove them from the URL; the API key goes in the keyring: foundry-tui profile set-key NAME",
+        )
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise ConfigError(f"base URL {url!r} must start with https://")

@@ -240,7 +240,8 @@ def _with_timeout(function: Callable[[], T], timeout: float) -> T:
         raise TimeoutError
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: T = outcome["value"]
+    return value
 
 
 def _unavailable_reason(error: BaseException, timeout: float) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foundry_tui.config.paths import data_dir
+from foundry_tui.config.paths import data_dir, make_private_dirs
 from foundry_tui.store.errors import StoreError
 
 DB_FILE_NAME = "history.db"
@@ -141,7 +141,7 @@ class Database:
     def open(cls, path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
         """Open (creating it owner-only if new) and migrate; `migrations` is for building old versions in tests."""
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dirs(path.parent)  # 0700 whatever the umask, parents included
             os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # -wal and -shm copy these permissions
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         except (OSError, sqlite3.Error) as error:

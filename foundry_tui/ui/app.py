@@ -18,7 +18,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from foundry_tui.config.file import Config, save_config
+from foundry_tui.config.book import ProfileBook
+from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.screens.chat import ChatScreen
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up le
     from foundry_tui.service.check import CheckResult
     from foundry_tui.service.client import FoundryClient
     from foundry_tui.store.async_store import AsyncStore
+    from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 
 
 class FoundryApp(App[None]):
@@ -53,9 +55,14 @@ class FoundryApp(App[None]):
         persist: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        """`persist=False` (the demo) keeps every change in memory; `transport` replaces the network."""
+        """`persist=False` (the demo) keeps every change in memory; `transport` replaces the network.
+
+        With `persist`, `config` is what was loaded from the config file: every change goes through
+        `self.book`, which re-reads the file, so changes made meanwhile by another process stay.
+        """
         super().__init__()
         self.config = config
+        self.book = ProfileBook(secrets) if persist else ProfileBook.in_memory(secrets, config)
         self.secrets = secrets
         self.profile = profile
         self.deployment = deployment or (profile.deployment() if profile else None)
@@ -68,7 +75,7 @@ class FoundryApp(App[None]):
         self._last_writes: set[asyncio.Task[None]] = set()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None  # the history of a persist=False app
         self._clients: dict[str, FoundryClient] = {}
-        self._device_code_screen = None
+        self._device_code_screen: DeviceCodeScreen | None = None
 
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()
@@ -179,9 +186,12 @@ class FoundryApp(App[None]):
         self.deployment = deployment
         self._refresh_status()
 
-    def save_config(self) -> None:
-        if self.persist:
-            save_config(self.config)
+    def config_changed(self, config: Config) -> None:
+        """A ProfileBook operation succeeded: show its config, with the new copy of the profile in use."""
+        self.config = config
+        if self.profile is not None and self.profile.name in config.profiles:
+            self.profile = config.profiles[self.profile.name]
+        self._refresh_status()
 
     async def run_check(self, profile: Profile, deployments: list[str], timeout: float = 30.0) -> list[CheckResult]:
         """The same check as `foundry-tui check`, over the profile's pooled connection."""
@@ -210,7 +220,7 @@ class FoundryApp(App[None]):
             self._device_code_screen.dismiss()
         self._device_code_screen = None
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): Textual's own commands plus ours."""
         yield from super().get_system_commands(screen)
         yield SystemCommand("Profiles", "Create, edit, test, delete or switch profiles (F3)", self.action_profiles)
@@ -252,7 +262,7 @@ class FoundryApp(App[None]):
 
         self._toggle_screen(UsageScreen)
 
-    def _toggle_screen(self, screen_type: type[Screen]) -> None:
+    def _toggle_screen(self, screen_type: type[Screen[Any]]) -> None:
         """The key that opens a dialog closes it too (these keys have priority over the prompt)."""
         if isinstance(self.screen, screen_type):
             self.screen.dismiss()
@@ -287,6 +297,9 @@ class FoundryApp(App[None]):
                 screen.refresh_status()
 
     def _remember_theme(self, theme: object) -> None:
-        if self.config.theme != self.theme:
-            self.config.theme = self.theme
-            self.save_config()
+        if self.config.theme == self.theme:
+            return
+        try:
+            self.config_changed(self.book.set_theme(self.theme))
+        except ConfigError as error:
+            self.notify(f"{error.message}", title="Theme not saved", severity="warning", markup=False, timeout=8)

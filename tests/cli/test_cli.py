@@ -163,12 +163,44 @@ def test_profile_add_list_default_remove(foundry_home):
     assert removed.returncode == 0 and "work" not in foundry("profile", "list").stdout
 
 
-def test_set_key_without_keyring_holds_it_in_memory_and_writes_nothing(foundry_home):
+def test_set_key_without_keyring_fails_with_the_options_and_writes_nothing(foundry_home):
     foundry("profile", "add", "work", "--resource", "my-resource")
     secret = "sk-test-" + "9" * 30
     result = foundry("profile", "set-key", "work", stdin=secret + "\n", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
-    assert result.returncode == 0, result.stderr
-    assert "memory" in result.stdout and secret not in result.stdout
+    assert result.returncode == exitcodes.CONFIG
+    assert "cannot store the key" in result.stderr
+    assert "ANTHROPIC_FOUNDRY_API_KEY" in result.stderr and "--insecure-plaintext-key-file" in result.stderr
+    assert secret not in result.stdout + result.stderr
     for path in foundry_home.rglob("*"):
         if path.is_file():
             assert secret not in path.read_text(errors="replace")
+
+
+def test_set_key_without_keyring_keeps_it_in_the_plaintext_file_when_asked(foundry_home):
+    foundry("profile", "add", "work", "--resource", "my-resource")
+    secret = "sk-test-" + "8" * 30
+    result = foundry(
+        "profile", "set-key", "work", "--insecure-plaintext-key-file",
+        stdin=secret + "\n", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "UNENCRYPTED" in result.stdout and secret not in result.stdout
+
+
+def test_profile_commands_keep_comments_and_unknown_keys(foundry_home):
+    config = foundry_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('# mine, by hand\nfuture_key = 1\n\n[profiles.work]\nresource = "my-resource"  # the lab\n')
+    assert foundry("profile", "add", "p2", "--resource", "other-resource").returncode == 0
+    assert foundry("profile", "default", "p2").returncode == 0
+    removed = foundry("profile", "remove", "p2")
+    assert removed.returncode == 0 and "'work' is now the default profile" in removed.stdout
+    text = config.read_text()
+    assert "# mine, by hand" in text and "future_key = 1" in text and "# the lab" in text
+    assert "p2" not in text
+
+
+def test_profile_remove_unknown_lists_the_known_ones(foundry_home):
+    foundry("profile", "add", "work", "--resource", "my-resource")
+    result = foundry("profile", "remove", "nope")
+    assert result.returncode == exitcodes.CONFIG and "no profile named 'nope' (known: work)" in result.stderr

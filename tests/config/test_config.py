@@ -3,10 +3,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from helpers import write_config
 
 from foundry_tui.config import paths
+from foundry_tui.config.book import ProfileBook
 from foundry_tui.config.env import env_api_key, env_profile, with_endpoint
-from foundry_tui.config.file import Config, load_config, save_config
+from foundry_tui.config.file import Config, load_config
 from foundry_tui.config.profile import (
     GUIDE_DEPLOYMENTS,
     ConfigError,
@@ -19,6 +21,7 @@ from foundry_tui.config.profile import (
     validate_profile_name,
     validate_resource,
 )
+from foundry_tui.config.secrets import Secrets
 
 ENV = {"ANTHROPIC_FOUNDRY_API_KEY": "k", "ANTHROPIC_FOUNDRY_RESOURCE": "env-resource"}
 
@@ -85,7 +88,7 @@ def test_base_url_normalisation(url, expected):
         (normalize_base_url, "x.services.ai.azure.com", "base URL 'x.services.ai.azure.com' must start with https://"),
         (normalize_base_url, "https:///anthropic", "base URL 'https:///anthropic' has no host"),
         (normalize_base_url, "https://h.example.com/?a=1", "base URL 'https://h.example.com/?a=1' must not have a query or fragment"),
-        (normalize_base_url, "https://[::1", "base URL 'https://[::1' is not a valid URL"),
+        (normalize_base_url, "https://[::1", "the base URL is not a valid URL"),
     ],
 )
 def test_invalid_resource_names_and_base_urls(check, value, message):
@@ -232,15 +235,16 @@ def full_config() -> Config:
 
 def test_round_trip():
     config = full_config()
-    save_config(config)
+    write_config(config)
     assert load_config() == config
+    assert ProfileBook(Secrets(environ={})).load() == config
 
 
 def test_usage_days_defaults_to_30_is_saved_only_when_changed_and_must_be_positive(foundry_home, tmp_path):
     assert Config().usage_days == 30
-    save_config(Config(usage_days=90))
+    write_config(Config(usage_days=90))
     assert load_config().usage_days == 90
-    save_config(Config())
+    write_config(Config())
     assert "usage_days" not in (foundry_home / "config" / "config.toml").read_text()
     path = tmp_path / "config.toml"
     path.write_text("usage_days = 0\n")
@@ -253,9 +257,9 @@ def test_missing_file_is_an_empty_config(tmp_path):
 
 
 def test_saved_file_is_tidy_and_private(foundry_home):
-    save_config(Config(profiles={"p": Profile("p", resource="my-resource")}))
+    ProfileBook(Secrets(environ={})).add(Profile("p", resource="my-resource"))
     path = foundry_home / "config" / "config.toml"
-    assert path.read_text() == '[profiles.p]\nresource = "my-resource"\n'
+    assert path.read_text() == 'default_profile = "p"\n\n[profiles.p]\nresource = "my-resource"\n'
     assert mode(path) == 0o600
     assert mode(path.parent) == 0o700
 
@@ -344,13 +348,13 @@ def test_unreadable_path_is_a_config_error(tmp_path):
 
 def test_save_refuses_invalid_profiles(foundry_home):
     with pytest.raises(ConfigError, match="^profile 'p': auth must be"):
-        save_config(Config(profiles={"p": Profile("p", resource="rr", auth="nope")}))
-    assert not (foundry_home / "config").exists()
+        ProfileBook(Secrets(environ={})).add(Profile("p", resource="rr", auth="nope"))
+    assert not (foundry_home / "config" / "config.toml").exists()
 
 
 def test_save_refuses_a_profile_named_env():
-    with pytest.raises(ConfigError, match="^profile 'env': the profile name 'env' is reserved"):
-        save_config(Config(profiles={"env": Profile("env", resource="rr")}))
+    with pytest.raises(ConfigError, match="^the profile name 'env' is reserved"):
+        ProfileBook(Secrets(environ={})).add(Profile("env", resource="rr"))
 
 
 def test_save_replaces_a_world_readable_file_with_a_private_one(foundry_home):
@@ -358,10 +362,10 @@ def test_save_replaces_a_world_readable_file_with_a_private_one(foundry_home):
     path.parent.mkdir(parents=True)
     path.write_text("theme = 'old'\n")
     path.chmod(0o644)
-    save_config(Config(theme="new"))
+    ProfileBook(Secrets(environ={})).set_theme("new")
     assert mode(path) == 0o600
     assert load_config().theme == "new"
-    assert os.listdir(path.parent) == ["config.toml"]
+    assert sorted(os.listdir(path.parent)) == ["config.toml", "config.toml.lock"]
 
 
 def test_save_file_is_private_before_it_is_renamed(monkeypatch, foundry_home):
@@ -373,12 +377,13 @@ def test_save_file_is_private_before_it_is_renamed(monkeypatch, foundry_home):
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", spying_replace)
-    save_config(Config(theme="x"))
+    ProfileBook(Secrets(environ={})).set_theme("x")
     assert modes == [0o600]
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp_files(monkeypatch, foundry_home):
-    save_config(Config(theme="old"))
+    book = ProfileBook(Secrets(environ={}))
+    book.set_theme("old")
     path = foundry_home / "config" / "config.toml"
 
     def failing_replace(source, target):
@@ -386,10 +391,10 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp_files(monkeypatch, f
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(ConfigError) as caught:
-        save_config(Config(theme="new"))
+        book.set_theme("new")
     assert str(caught.value) == f"{path}: cannot write: No space left on device"
     assert load_config().theme == "old"
-    assert os.listdir(path.parent) == ["config.toml"]
+    assert sorted(os.listdir(path.parent)) == ["config.toml", "config.toml.lock"]
 
 
 # --- selecting a profile ----------------------------------------------------------------------

@@ -8,12 +8,13 @@ import tomllib
 
 import keyring
 import pytest
+from helpers import write_config
 from keyring.backend import KeyringBackend
 from keyring.errors import InitError, KeyringLocked, PasswordSetError
 from memory_keyring import MemoryKeyring
 from secretstorage.exceptions import SecretServiceNotAvailableException
 
-from foundry_tui.config.file import Config, save_config
+from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import (
     SERVICE,
@@ -243,7 +244,7 @@ def test_no_key_on_disk_without_the_opt_in(monkeypatch, foundry_home, backend):
     reset_keyring_probe()
     secrets = Secrets(environ={})
     secrets.set_api_key("work", KEY)
-    save_config(Config(profiles={"work": Profile("work", resource="my-resource")}))
+    write_config(Config(profiles={"work": Profile("work", resource="my-resource")}))
     assert secrets.get_api_key("work")[0] == KEY
     assert foundry_home.exists()
     assert files_containing(foundry_home.parent, KEY) == []

@@ -5,6 +5,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from helpers import foundry, write_config
 from textual.theme import Theme
 
 import foundry_tui
@@ -22,6 +23,8 @@ def make_app(config: Config | None = None, *, persist: bool = False) -> FoundryA
     """A real app on an endpoint nothing listens on: these tests never send a request."""
     profile = Profile(name="work", base_url="http://127.0.0.1:9/", deployments=["claude-sonnet-4-5"])
     config = config or Config(profiles={"work": profile}, default_profile="work")
+    if persist:
+        write_config(config)
     return FoundryApp(config=config, secrets=Secrets(environ={}), profile=config.profiles["work"], persist=persist)
 
 
@@ -128,3 +131,23 @@ def test_chat_screen_in_the_foundry_claude_theme(snap_compare):
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=claude_theme)
 
+
+
+def test_a_theme_symlinked_to_dev_zero_is_refused_without_reading_it_all(foundry_home):
+    theme = foundry_home / "config" / "themes" / "zero.toml"
+    theme.parent.mkdir(parents=True)
+    theme.symlink_to("/dev/zero")
+    with pytest.raises(ConfigError, match="larger than 1 MiB") as caught:
+        load_theme(theme)
+    assert str(theme) in caught.value.message and caught.value.hint
+
+
+async def test_a_theme_switch_keeps_a_profile_added_from_another_shell(foundry_home):
+    app = make_app(persist=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        added = foundry("profile", "add", "p2", "--resource", "p2-resource")
+        assert added.returncode == 0, added.stderr
+        app.theme = "foundry-paper"
+        await pilot.pause()
+    config = load_config()
+    assert config.theme == "foundry-paper" and set(config.profiles) == {"work", "p2"}

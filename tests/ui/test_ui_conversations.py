@@ -23,6 +23,7 @@ from foundry_tui.ui.screens.conversations import (
     ago,
     export_name,
 )
+from foundry_tui.ui.widgets.dialog import ConfirmationModal
 from foundry_tui.ui.widgets.turn import TurnView
 
 HOUR = 3600.0
@@ -213,12 +214,15 @@ async def test_delete_asks_first_n_keeps_and_y_deletes_and_clears_the_chat_showi
         chat = app.chat_screen()
         await chat.open_conversation(ids[1])
         await pilot.press("down", "d")
-        question = screen.query_one("#confirm", Static)
-        assert question.display and screen.focused is question
-        assert str(question.content).startswith("Delete “Plan the Q3 offsite” and its 3 turns?")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmationModal))
+        question = app.screen.query_one("#confirm-question", Static)
+        assert str(question.content) == "Delete “Plan the Q3 offsite” and its 3 turns?"
         await pilot.press("n")
-        assert not question.display and len(rows(screen)) == len(SEEDED)
-        await pilot.press("d", "y")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert len(rows(screen)) == len(SEEDED)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmationModal))
+        await pilot.press("y")
         await settled(app, pilot)
         assert [row[0] for row in rows(screen)] == [SEEDED[0][0][0], SEEDED[2][0][0], SEEDED[3][0][0]]
         assert screen.query_one(ConversationTable).cursor_row == 1  # on the next one

@@ -4,10 +4,12 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from helpers import SIZE
+from helpers import SIZE, foundry, write_config
 from textual.widgets import Input, Label, Static
 
+from foundry_tui.config.env import env_profile
 from foundry_tui.config.file import Config, load_config
+from foundry_tui.config.paths import config_file
 from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.demo import DEMO_DEPLOYMENTS, Demo, start_demo
@@ -32,11 +34,13 @@ def demo_app(demo: Demo, deployments: list[str] | None = None) -> FoundryApp:
     return FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, persist=False)
 
 
-def offline_app(deployments: list[str], *, persist: bool = False) -> FoundryApp:
+def offline_app(deployments: list[str], *, persist: bool = False, default: str | None = None) -> FoundryApp:
     """An app whose endpoint nothing listens on: for what needs no answer, and for snapshots."""
-    profile = Profile(name="work", base_url="http://127.0.0.1:9/", deployments=deployments)
+    profile = Profile(name="work", base_url="http://127.0.0.1:9/", deployments=deployments, default_deployment=default)
     config = Config(profiles={"work": profile}, default_profile="work")
-    return FoundryApp(config=config, secrets=Secrets(environ={}), profile=profile, persist=persist)
+    if persist:
+        write_config(config)
+    return FoundryApp(config=config, secrets=Secrets(environ={}), profile=profile, deployment=default, persist=persist)
 
 
 async def open_picker(app: FoundryApp, pilot) -> DeploymentPicker:
@@ -101,8 +105,7 @@ async def test_offers_the_guides_deployments_as_guesses_and_keeps_a_chosen_one()
 
 
 async def test_add_and_remove_update_the_profile_its_default_and_the_config_file():
-    app = offline_app(["a-one", "b-two"], persist=True)
-    app.profile.default_deployment = app.deployment = "b-two"
+    app = offline_app(["a-one", "b-two"], persist=True, default="b-two")
     async with app.run_test(size=SIZE) as pilot:
         picker = await open_picker(app, pilot)
         await pilot.press("n")
@@ -253,3 +256,50 @@ def test_snapshot_picker_after_checking_all(snap_compare):
         pilot.app.run_check = run_check
 
     assert snap_compare(app, press=["ctrl+o", "a", "wait:200", "down"], terminal_size=SIZE, run_before=fixed_checks)
+
+
+async def test_a_deployment_added_in_the_app_keeps_a_profile_added_from_the_shell_and_comments():
+    """Issue #8's acceptance: `profile add p2` while the app is open, then add a deployment in the picker."""
+    app = offline_app(["a-one"], persist=True)
+    path = config_file()
+    path.write_text("# written by hand, keep me\n" + path.read_text())
+    async with app.run_test(size=SIZE) as pilot:
+        added = foundry("profile", "add", "p2", "--resource", "p2-resource")
+        assert added.returncode == 0, added.stderr
+        picker = await open_picker(app, pilot)
+        await pilot.press("n")
+        await submit_name(picker, pilot, "my-sonnet")
+        assert str(picker.query_one("#message", Static).content) == "Added my-sonnet to profile work."
+        assert app.profile.deployments == ["a-one", "my-sonnet"] and "p2" in app.config.profiles
+    config = load_config()
+    assert set(config.profiles) == {"work", "p2"}
+    assert config.profiles["work"].deployments == ["a-one", "my-sonnet"]
+    assert "# written by hand, keep me" in path.read_text()
+
+
+async def test_a_failed_save_leaves_the_profile_as_it_was():
+    app = offline_app(["a-one"], persist=True)
+    async with app.run_test(size=SIZE) as pilot:
+        config_file().unlink()  # the profile is gone from the file (removed from another shell)
+        picker = await open_picker(app, pilot)
+        await pilot.press("n")
+        await submit_name(picker, pilot, "my-sonnet")
+        message = str(picker.query_one("#message", Static).content)
+        assert message.startswith("Not saved: no profile named 'work'")
+        assert app.profile.deployments == ["a-one"] and [row.deployment for row in picker.rows] == ["a-one"]
+
+
+async def test_deployments_added_to_the_env_profile_are_said_to_last_this_session_only(monkeypatch, env_for, emulator):
+    for name, value in env_for.items():
+        monkeypatch.setenv(name, value)
+    profile = env_profile()
+    app = FoundryApp(config=Config(), secrets=Secrets(), profile=profile)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = await open_picker(app, pilot)
+        await pilot.press("n")
+        await submit_name(picker, pilot, "my-sonnet")
+        message = str(picker.query_one("#message", Static).content)
+        assert message.startswith("Added my-sonnet to profile env. For this session only")
+        assert "FOUNDRY_TUI_DEPLOYMENT" in message
+        assert "my-sonnet" in app.profile.deployments
+    assert not config_file().exists()

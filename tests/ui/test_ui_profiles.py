@@ -13,7 +13,7 @@ from pathlib import Path
 
 import memory_keyring
 import pytest
-from helpers import SIZE, wait_until
+from helpers import SIZE, wait_until, write_config
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RadioButton, Static
 
@@ -25,7 +25,10 @@ from foundry_tui.emulator import EmulatorConfig, EmulatorThread
 from foundry_tui.service.auth import DeviceCodePrompt
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.device_code import DeviceCodeScreen
-from foundry_tui.ui.screens.profiles import ConfirmDelete, ProfileForm, ProfilesScreen, Report
+from foundry_tui.ui.screens.profile_form import ProfileForm
+from foundry_tui.ui.screens.profiles import ProfilesScreen
+from foundry_tui.ui.widgets.dialog import ConfirmationModal
+from foundry_tui.ui.widgets.report import Report
 
 KEY = "sk-test-0123456789abcdefghijklmnop"  # a fake key: it must never show up on screen or on disk
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -48,6 +51,7 @@ def app_with(*profiles: Profile, active: int = 0, keys: dict[str, str] | None = 
     for name, key in (keys or {}).items():
         memory_keyring.MemoryKeyring.store[(SERVICE, name)] = key
     config = Config(profiles={profile.name: profile for profile in profiles}, default_profile=profiles[0].name)
+    write_config(config)
     return FoundryApp(config=config, secrets=Secrets(environ={}), profile=profiles[active])
 
 
@@ -188,15 +192,15 @@ async def test_saving_puts_the_key_in_the_keyring_and_nowhere_else(
         await fill(pilot, name="work", endpoint="contoso-ai", deployments="my-sonnet, my-haiku", api_key=KEY)
         assert KEY not in app.export_screenshot()
 
-        blocker = foundry_home.parent / "not-a-directory"
-        blocker.write_text("")
-        monkeypatch.setenv("FOUNDRY_TUI_HOME", str(blocker))  # the config cannot be written
+        blocker = config_file().parent
+        blocker.parent.mkdir(parents=True, exist_ok=True)
+        blocker.write_text("")  # a file where the config folder should be: the config cannot be written
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: report(app).startswith("✗"))
         assert "cannot write" in report(app) and isinstance(app.screen, ProfileForm)
-        assert app.config.profiles == {} and memory_keyring.MemoryKeyring.store == {}
+        assert app.config.profiles == {} and memory_keyring.MemoryKeyring.store == {}  # the key was rolled back
 
-        monkeypatch.setenv("FOUNDRY_TUI_HOME", str(foundry_home))
+        blocker.unlink()
         app.screen.query_one("#api-key").focus()
         await pilot.press("enter")  # Enter in the last field saves
         await wait_until(pilot, lambda: isinstance(app.screen, ProfilesScreen))
@@ -277,14 +281,14 @@ async def test_delete_asks_first_removes_the_key_and_hands_over_use_and_default(
         await open_profiles(pilot)
         table = app.screen.query_one(DataTable)
         await pilot.press("down", "d")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDelete))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmationModal))
         assert "Delete the profile 'lab'?" in text(app, "#confirm-question")
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, ProfilesScreen))
         assert "lab" in app.config.profiles
 
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDelete))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmationModal))
         await pilot.press("y")
         await wait_until(pilot, lambda: "Deleted 'lab'." in report(app))
         assert list(load_config().profiles) == ["work", "spare"]
@@ -292,7 +296,7 @@ async def test_delete_asks_first_removes_the_key_and_hands_over_use_and_default(
 
         table.move_cursor(row=0)  # work: in use and the default
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDelete))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmationModal))
         await pilot.press("y")
         await wait_until(pilot, lambda: "Deleted 'work'." in report(app))
         assert "Now using 'spare'. 'spare' is now the default." in report(app)

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from foundry_tui.config.profile import RequestDefaults
-from foundry_tui.ui.screens.help import DialogScreen
+from foundry_tui.ui.widgets.dialog import DialogScreen
 
 if TYPE_CHECKING:
     from foundry_tui.ui.app import FoundryApp

@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Input, Static
 from foundry_tui.store.conversations import Conversation, ConversationSummary, SearchHit
 from foundry_tui.store.errors import StoreError
 from foundry_tui.store.export import to_json_text, to_markdown
-from foundry_tui.ui.screens.help import DialogScreen
+from foundry_tui.ui.widgets.dialog import ConfirmationModal, DialogScreen
 
 if TYPE_CHECKING:
     from foundry_tui.store.store import Store
@@ -189,15 +189,6 @@ class TitleInput(Input):
     ]
 
 
-class DeleteConfirmation(Static, can_focus=True):
-    """The question before a delete; y answers it, n or esc keeps the conversation."""
-
-    BINDINGS = [
-        Binding("y", "screen.confirm_delete", "Delete"),
-        Binding("n,escape", "screen.stop_editing", "Keep", key_display="n"),
-    ]
-
-
 class ConversationsScreen(DialogScreen[None]):
     BINDINGS = [
         Binding("escape", "dismiss", "Close", key_display="esc"),
@@ -229,15 +220,6 @@ class ConversationsScreen(DialogScreen[None]):
         display: none;
         margin: 1 0 0 0;
     }
-    ConversationsScreen DeleteConfirmation {
-        display: none;
-        margin: 1 0 0 0;
-        padding: 0 1;
-        background: $error 15%;
-        color: $text;
-        text-style: bold;
-        &:focus { background: $error 25%; }
-    }
     """
 
     app: FoundryApp
@@ -253,7 +235,6 @@ class ConversationsScreen(DialogScreen[None]):
             yield ConversationTable(id="list")
             yield Static("Loading…", id="note", markup=False)
             yield TitleInput(placeholder="a title", id="title")
-            yield DeleteConfirmation(id="confirm", markup=False)
             yield self.key_line()
 
     def on_mount(self) -> None:
@@ -389,13 +370,17 @@ class ConversationsScreen(DialogScreen[None]):
         entry = self.start_editing()
         if entry is not None:
             turns = "" if entry.turns is None else f" and its {plural(entry.turns, 'turn')}"
-            confirmation = self.query_one(DeleteConfirmation)
-            confirmation.update(f"Delete “{entry.title}”{turns}? The usage figures stay.  y / n")
-            confirmation.display = True
-            confirmation.focus()
+            question = ConfirmationModal(f"Delete “{entry.title}”{turns}?", "The usage figures stay.")
+            self.app.push_screen(question, self.delete_answered)
+
+    def delete_answered(self, delete: bool | None) -> None:
+        if delete:
+            self.delete_conversation()
+        else:
+            self.action_stop_editing()
 
     @work(group="change", exit_on_error=False)
-    async def action_confirm_delete(self) -> None:
+    async def delete_conversation(self) -> None:
         entry = self._editing
         if entry is None:
             return
@@ -420,7 +405,6 @@ class ConversationsScreen(DialogScreen[None]):
     def action_stop_editing(self) -> None:
         self._editing = None
         self.query_one("#title", TitleInput).display = False
-        self.query_one(DeleteConfirmation).display = False
         self.table.focus()
 
     @work(group="export", exit_on_error=False)

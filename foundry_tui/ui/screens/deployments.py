@@ -8,7 +8,8 @@ and removing a row cancels its check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -20,15 +21,22 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Label, ListItem, ListView, Static
 
+from foundry_tui.config.env import DEPLOYMENT_VAR
 from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile
-from foundry_tui.ui.screens.help import DialogScreen
+from foundry_tui.ui.widgets.dialog import DialogScreen
 
 if TYPE_CHECKING:
+    from foundry_tui.config.book import ProfileBook
+    from foundry_tui.config.file import Config
     from foundry_tui.service.check import CheckResult
     from foundry_tui.ui.app import FoundryApp
 
 GUESS_NOTE = "guess — Foundry cannot list deployments; check or add yours"
 GUESS_DETAILS = "A guess, not yet checked: c checks it; ↵ uses it and keeps it in the profile."
+SESSION_ONLY = (
+    "For this session only: profile {name} comes from environment variables, not the config file "
+    f"(set {DEPLOYMENT_VAR}, or create a profile with F3, to keep a deployment)."
+)
 CHECK_TIMEOUT = 30.0
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _KIND_LABELS = {  # FoundryError.kind → a few words for the row
@@ -280,8 +288,11 @@ class DeploymentPicker(DialogScreen[str | None]):
         row = event.item
         assert isinstance(row, DeploymentRow)
         if row.guess:  # chosen, so no longer a guess: keep it in the profile
-            self.profile.deployments.append(row.deployment)
-            self.save(f"Kept {row.deployment} in profile {self.profile.name}.")
+            self.save(
+                f"Kept {row.deployment} in profile {self.profile.name}.",
+                lambda book: book.add_deployment(self.profile.name, row.deployment),
+                replace(self.profile, deployments=[*self.profile.deployments, row.deployment]),
+            )
         self.dismiss(row.deployment)
 
     def action_check(self) -> None:
@@ -312,15 +323,21 @@ class DeploymentPicker(DialogScreen[str | None]):
             self.say(problem, problem=True)
             return
         was_guessing = not self.profile.deployments
-        self.profile.deployments.append(name)
+        saved = self.save(
+            f"Added {name} to profile {self.profile.name}.",
+            lambda book: book.add_deployment(self.profile.name, name),
+            replace(self.profile, deployments=[*self.profile.deployments, name]),
+        )
+        if not saved:
+            return
         deployments = self.query_one(DeploymentList)
         if was_guessing:
             await self.fill()
         else:
             await deployments.append(self.row(name, guessing=False))
         deployments.index = len(deployments) - 1
-        self.action_cancel_add()
-        self.save(f"Added {name} to profile {self.profile.name}.")
+        self.query_one(NewDeploymentInput).display = False
+        deployments.focus()
 
     async def action_remove(self) -> None:
         row = self.highlighted()
@@ -329,24 +346,44 @@ class DeploymentPicker(DialogScreen[str | None]):
         if row.guess:
             self.say("Guesses are not in the profile, so there is nothing to remove.", problem=True)
             return
-        self.profile.deployments.remove(row.deployment)
-        if self.profile.default_deployment == row.deployment:
-            self.profile.default_deployment = None
+        profile = self.profile
+        default = None if profile.default_deployment == row.deployment else profile.default_deployment
+        remaining = [name for name in profile.deployments if name != row.deployment]
+        saved = self.save(
+            f"Removed {row.deployment} from profile {profile.name}.",
+            lambda book: book.remove_deployment(profile.name, row.deployment),
+            replace(profile, deployments=remaining, default_deployment=default),
+        )
+        if not saved:
+            return
         if self.profile.deployments:
             deployments = self.query_one(DeploymentList)
             await deployments.pop(deployments.index)
         else:
             await self.fill()
-        self.save(f"Removed {row.deployment} from profile {self.profile.name}.")
 
-    def save(self, done: str) -> None:
-        """Write the changed profile; say what was done, or why it could not be saved."""
+    def save(self, done: str, change: Callable[[ProfileBook], Config], session_copy: Profile) -> bool:
+        """Save one change through the book and show the saved profile; say what was done or why not.
+
+        The env profile lives in environment variables, not in the file: its change is `session_copy`,
+        kept for this session only, and the message says so.
+        """
+        app = self.app
+        if self.profile.name not in app.config.profiles:
+            self.profile = session_copy
+            if app.profile is not None and app.profile.name == session_copy.name:
+                app.profile = session_copy
+            self.say(f"{done} {SESSION_ONLY.format(name=session_copy.name)}")
+            return True
         try:
-            self.app.save_config()
+            config = change(app.book)
         except ConfigError as error:
-            self.say(f"{done} Not saved: {error.message}", problem=True)
-        else:
-            self.say(done)
+            self.say(f"Not saved: {error.message}", problem=True)
+            return False
+        app.config_changed(config)
+        self.profile = config.profiles[self.profile.name]
+        self.say(done)
+        return True
 
 
 def _ms(value: float | None) -> str:

@@ -1,25 +1,20 @@
-"""The help screen (F1): every key, grouped, read from the real bindings so it cannot drift.
-
-Also home of `DialogScreen`, the look the app's small modal screens share.
-"""
+"""The help screen (F1): every key, grouped, read from the real bindings so it cannot drift."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from foundry_tui.ui.screens.chat import ChatScreen
+from foundry_tui.ui.widgets.dialog import DialogScreen
 from foundry_tui.ui.widgets.prompt import PromptInput
 
-ResultType = TypeVar("ResultType")
 Row = tuple[str, str, str]  # keys, description, note
 
 GROUPS = {  # group → what its keys act on
@@ -68,53 +63,6 @@ TIPS = (
     ),
 )
 _KEY_NAMES = {"escape": "esc", "pageup": "PgUp", "pagedown": "PgDn", "delete": "del"}
-
-
-class DialogScreen(ModalScreen[ResultType]):
-    """A centred box with a title and its own key line (a Footer) at the bottom."""
-
-    DEFAULT_CSS = """
-    DialogScreen {
-        align: center middle;
-    }
-    DialogScreen > .dialog {
-        width: 90;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        border: round $primary;
-        border-title-color: $text;
-        border-title-style: bold;
-        border-subtitle-color: $text-muted;
-        background: $surface;
-        padding: 0 1;
-    }
-    DialogScreen .dialog Footer {
-        dock: none;
-        margin: 1 0 0 0;
-        background: $surface;
-    }
-    DialogScreen .field-label {
-        color: $text-muted;
-        margin: 1 0 0 0;
-        &:first-child {
-            margin: 0;
-        }
-    }
-    DialogScreen .problem {
-        display: none;  /* shown while there is a problem to say */
-        color: $error;
-    }
-    """
-
-    def dialog(self, title: str, *, id: str) -> Vertical:
-        """The box the screen composes into."""
-        box = Vertical(classes="dialog", id=id)
-        box.border_title = title
-        return box
-
-    def key_line(self) -> Footer:
-        return Footer(show_command_palette=False)
 
 
 def key_label(keys: str) -> str:

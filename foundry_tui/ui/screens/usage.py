@@ -27,7 +27,7 @@ from foundry_tui.store.errors import StoreError
 from foundry_tui.store.export import local_time
 from foundry_tui.store.usage import SECONDS_PER_DAY, UsageRow, UsageSummary, UsageTotals
 from foundry_tui.ui.screens.conversations import history_call, problem_text
-from foundry_tui.ui.screens.help import DialogScreen
+from foundry_tui.ui.widgets.dialog import DialogScreen
 
 if TYPE_CHECKING:
     from foundry_tui.store.store import Store
