@@ -62,10 +62,17 @@ def arm_access(
     environ: Mapping[str, str] = os.environ,
     *,
     on_device_code: Callable[[DeviceCodePrompt], None] | None = None,
+    emulator_key: str | None = None,
 ) -> ArmAccess:
     """Entra profiles use their own credential; an API key cannot read Resource Manager, so
-    API-key profiles borrow the Azure CLI / default credential chain (and say so)."""
+    API-key profiles borrow the Azure CLI / default credential chain (and say so).
+
+    `emulator_key`: the profile's API key, sent as the token only to a loopback Resource Manager
+    (the emulator takes its key as a token; the real one is never on loopback).
+    """
     endpoint = arm_endpoint(profile, environ)
+    if emulator_key and profile.auth == "api-key" and endpoint.startswith("http://"):
+        return ArmAccess(endpoint, StaticToken(emulator_key), "the profile's API key (a loopback emulator)")
     if profile.auth == "entra":
         credential = make_credential(profile.entra.credential, tenant_id=profile.entra.tenant_id, on_device_code=on_device_code)
         return ArmAccess(endpoint, credential, f"the profile's Entra credential ({profile.entra.credential})")
