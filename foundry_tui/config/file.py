@@ -249,7 +249,7 @@ def _known(table: Mapping[str, Any], kinds: Mapping[str, str], where: str = "") 
 
 
 def _config_to_toml(config: Config) -> dict[str, Any]:
-    data = _tidy(config)
+    data: dict[str, Any] = _tidy(config)
     for table in data.get("profiles", {}).values():
         del table["name"]  # the table's key already says it
     return data
