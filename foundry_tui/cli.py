@@ -130,6 +130,21 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="one JSON object per deployment")
     bench.set_defaults(handler=_lazy("foundry_tui.commands.bench"))
 
+    deployments = commands.add_parser(
+        "deployments",
+        help="list the resource's real deployments, from Azure Resource Manager",
+        description="Find the profile's resource in Azure Resource Manager (searching your subscriptions, "
+        "then pinning its subscription and resource group in the profile) and list its deployments. "
+        "Entra profiles use their own credential; API-key profiles use the Azure CLI / default chain "
+        "(az login). The Reader role suffices. FOUNDRY_TUI_ARM_ENDPOINT overrides https://management.azure.com.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    deployments.add_argument("-p", "--profile", help="profile name (default: the default profile, else the env profile)")
+    deployments.add_argument("--json", action="store_true", help="print a JSON list")
+    deployments.add_argument("--all-formats", action="store_true", help="also list non-Claude (e.g. OpenAI) deployments")
+    deployments.set_defaults(handler=_lazy("foundry_tui.commands.deployments"), resource=None, base_url=None)
+
     emulator = commands.add_parser(
         "emulator",
         help="run the built-in Foundry emulator (demo backend and test double)",

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from foundry_tui.config.file import Config
-from foundry_tui.config.profile import Profile
+from foundry_tui.config.profile import AzureOptions, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.emulator.arm import EMULATOR_RESOURCE
 
 DEMO_PROFILE = "demo"
 DEMO_DEPLOYMENTS = ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5", "fault-429", "fault-stream-error"]
@@ -31,7 +32,8 @@ class Demo:
         self.emulator.stop()
 
 
-def start_demo(pace: float = 400.0) -> Demo:
+def start_demo(pace: float = 400.0, *, azure: bool = False) -> Demo:
+    """`azure`: point deployment discovery at the emulator's Resource Manager (the picker then lists what it finds)."""
     emulator = EmulatorThread(EmulatorConfig(port=0, pace=pace))
     emulator.start()
     profile = Profile(
@@ -39,6 +41,7 @@ def start_demo(pace: float = 400.0) -> Demo:
         base_url=emulator.base_url,
         deployments=list(DEMO_DEPLOYMENTS),
         default_deployment=DEMO_DEPLOYMENTS[0],
+        azure=AzureOptions(resource=EMULATOR_RESOURCE, endpoint=emulator.arm_url) if azure else AzureOptions(),
     )
     secrets = Secrets(environ={})
     secrets.hold_in_memory(DEMO_PROFILE, emulator.api_key)

@@ -54,9 +54,9 @@ async def main() -> None:
 
     demos = []
 
-    def demo_app(pace: float = 0, deployment: str | None = None) -> Callable[[], FoundryApp]:
+    def demo_app(pace: float = 0, deployment: str | None = None, azure: bool = False) -> Callable[[], FoundryApp]:
         def make() -> FoundryApp:
-            demo = start_demo(pace=pace)
+            demo = start_demo(pace=pace, azure=azure)
             demos.append(demo)
             return FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=deployment, persist=False)
 
@@ -83,6 +83,12 @@ async def main() -> None:
     async def picker(app, pilot) -> None:
         await pilot.press("ctrl+o")
         await pilot.pause()
+        await pilot.press("a")
+        await asyncio.sleep(1.0)
+
+    async def picker_azure(app, pilot) -> None:
+        await pilot.press("ctrl+o")
+        await wait_until(lambda: bool(app.screen.discovered))
         await pilot.press("a")
         await asyncio.sleep(1.0)
 
@@ -114,6 +120,7 @@ async def main() -> None:
         await shoot("chat-mid-stream", demo_app(pace=150), chat_mid_stream)
         await shoot("chat-error", demo_app(deployment="fault-unknown-deployment"), chat_error)
         await shoot("picker", demo_app(), picker)
+        await shoot("picker-azure", demo_app(azure=True), picker_azure)
         await shoot("device-code", demo_app(), device_code)
         await shoot("help", demo_app(), help_screen)
         await shoot("profiles", demo_app(), profiles)

@@ -32,7 +32,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     from foundry_tui.demo import start_demo
     from foundry_tui.ui.app import FoundryApp
 
-    demo = start_demo()
+    demo = start_demo(azure=True)
     try:
         FoundryApp(
             config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=args.deployment, persist=False

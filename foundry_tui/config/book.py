@@ -171,6 +171,16 @@ class ProfileBook:
 
         return self._change(change)
 
+    def pin_azure(self, profile_name: str, subscription: str, resource_group: str) -> Config:
+        """Remember where discovery found the profile's resource, so the next run skips the search."""
+
+        def change(document: TOMLDocument, config: Config) -> None:
+            profile = known_profile(config, profile_name)
+            azure = replace(profile.azure, subscription=subscription, resource_group=resource_group)
+            self._put_profile(document, replace(profile, azure=azure))
+
+        return self._change(change)
+
     def set_theme(self, theme: str) -> Config:
         def change(document: TOMLDocument, config: Config) -> None:
             document["theme"] = theme
@@ -331,6 +341,7 @@ def _profile_fields() -> dict[str, Any]:
         "deployments": None,
         "default_deployment": None,
         "entra": {"credential": None, "tenant_id": None, "scope": None},
+        "azure": {"subscription": None, "resource_group": None, "resource": None, "endpoint": None},
         "defaults": {"max_tokens": None, "temperature": None, "system": None},
         "prices": "*",
     }

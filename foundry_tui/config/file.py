@@ -15,6 +15,12 @@
     tenant_id = "…"
     scope = "https://cognitiveservices.azure.com/.default"
 
+    [profiles.work.azure]                 # Resource Manager, for `foundry-tui deployments` (all optional)
+    subscription = "…"                    # pinned after the first discovery, with resource_group
+    resource_group = "…"
+    resource = "my-resource"              # the account name, when the base URL's host does not say it
+    endpoint = "https://management.azure.com"  # or a sovereign cloud's; FOUNDRY_TUI_ARM_ENDPOINT wins
+
     [profiles.work.defaults]              # request defaults
     max_tokens = 4096
     temperature = 0.7                     # 0 to 1
@@ -43,7 +49,16 @@ from typing import Any
 
 from .env import env_profile, with_endpoint
 from .paths import config_file, make_private_dirs
-from .profile import ENV_PROFILE_NAME, ConfigError, EntraOptions, Price, Profile, RequestDefaults, validate_profile_name
+from .profile import (
+    ENV_PROFILE_NAME,
+    AzureOptions,
+    ConfigError,
+    EntraOptions,
+    Price,
+    Profile,
+    RequestDefaults,
+    validate_profile_name,
+)
 
 DEFAULT_USAGE_DAYS = 30
 _NO_PROFILE_HINT = "run `foundry-tui` to set one up, or export ANTHROPIC_FOUNDRY_API_KEY and ANTHROPIC_FOUNDRY_RESOURCE"
@@ -65,6 +80,7 @@ _PROFILE_KEYS = {
     "default_deployment": "a string",
 }
 _ENTRA_KEYS = {"credential": "a string", "tenant_id": "a string", "scope": "a string"}
+_AZURE_KEYS = {"subscription": "a string", "resource_group": "a string", "resource": "a string", "endpoint": "a string"}
 _DEFAULTS_KEYS = {"max_tokens": "an integer", "temperature": "a number", "system": "a string"}
 _PRICE_KEYS = {"input": "a number", "output": "a number", "cache_write": "a number", "cache_read": "a number"}
 
@@ -219,7 +235,7 @@ def _config_from_toml(data: Mapping[str, Any]) -> Config:
 
 
 def _profile_from_toml(name: str, table: Mapping[str, Any]) -> Profile:
-    sections = _known(table, {"entra": "a table", "defaults": "a table", "prices": "a table"})
+    sections = _known(table, {"entra": "a table", "azure": "a table", "defaults": "a table", "prices": "a table"})
     prices = {}
     for deployment, price in sections.get("prices", {}).items():
         where = f"prices.{deployment}"
@@ -232,6 +248,7 @@ def _profile_from_toml(name: str, table: Mapping[str, Any]) -> Profile:
     profile = Profile(
         name=name,
         entra=EntraOptions(**_known(sections.get("entra", {}), _ENTRA_KEYS, "entra")),
+        azure=AzureOptions(**_known(sections.get("azure", {}), _AZURE_KEYS, "azure")),
         defaults=RequestDefaults(**_known(sections.get("defaults", {}), _DEFAULTS_KEYS, "defaults")),
         prices=prices,
         **_known(table, _PROFILE_KEYS),

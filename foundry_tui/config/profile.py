@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
 DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
+DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 GUIDE_DEPLOYMENTS = ("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
 AUTH_METHODS = ("api-key", "entra")
 ENTRA_CREDENTIALS = ("default", "azure-cli", "device-code")
@@ -45,6 +46,20 @@ class EntraOptions:
 
 
 @dataclass
+class AzureOptions:
+    """Where the resource lives in Azure Resource Manager, for deployment discovery.
+
+    `subscription` and `resource_group` are pinned after the first discovery; `resource` names
+    the ARM account when the base URL's host does not; `endpoint` overrides Resource Manager.
+    """
+
+    subscription: str | None = None
+    resource_group: str | None = None
+    resource: str | None = None
+    endpoint: str | None = None
+
+
+@dataclass
 class RequestDefaults:
     max_tokens: int = 4096
     temperature: float | None = None
@@ -68,6 +83,7 @@ class Profile:
     base_url: str | None = None
     auth: str = "api-key"
     entra: EntraOptions = field(default_factory=EntraOptions)
+    azure: AzureOptions = field(default_factory=AzureOptions)
     deployments: list[str] = field(default_factory=list)
     default_deployment: str | None = None
     defaults: RequestDefaults = field(default_factory=RequestDefaults)
@@ -100,6 +116,8 @@ class Profile:
             raise ConfigError("defaults.max_tokens must be at least 1")
         if self.defaults.temperature is not None and not 0 <= self.defaults.temperature <= 1:
             raise ConfigError("defaults.temperature must be between 0 and 1")
+        if self.azure.endpoint is not None:
+            validate_arm_endpoint(self.azure.endpoint)
         self._validate_deployments()
         self._validate_prices()
 
@@ -178,6 +196,20 @@ def normalize_base_url(url: str) -> str:
     if not path.endswith("/anthropic"):
         path += "/anthropic"
     return f"{scheme}://{parts.netloc}{path}/"
+
+
+def validate_arm_endpoint(url: str) -> str:
+    """An Azure Resource Manager root such as https://management.usgovcloudapi.net, without a trailing slash."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"Resource Manager endpoint {url!r} must be a URL like {DEFAULT_ARM_ENDPOINT}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"Resource Manager endpoint {url!r} must use https://",
+            hint="plain http:// is allowed only for localhost (the emulator)",
+        )
+    return url
 
 
 def resolve_endpoint(resource: str | None, base_url: str | None) -> tuple[str | None, str | None]:

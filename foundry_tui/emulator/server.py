@@ -10,6 +10,8 @@ Endpoints under ``/anthropic/``:
 - ``v1/models…`` and ``v1/messages/batches…``: 404 ``api_not_supported``, as on Foundry.
 - anything else: the gateway's 404 ``Resource not found``.
 
+Under ``/arm/``: enough Azure Resource Manager to discover deployments (see `arm`).
+
 Auth: ``api-key`` or ``x-api-key`` holding the key, or ``Authorization: Bearer <key>``.
 
 Request headers that steer the emulator (all optional):
@@ -38,6 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar, overload
 
+from .arm import ARM_PREFIX, arm_response
 from .errors import (
     API_NOT_SUPPORTED,
     DEPLOYMENT_NOT_FOUND,
@@ -140,6 +143,11 @@ class Emulator:
         host = "127.0.0.1" if self.config.host in _WILDCARD_HOSTS else self.config.host
         return f"http://{f'[{host}]' if ':' in host else host}:{self._port}/anthropic/"
 
+    @property
+    def arm_url(self) -> str:
+        """The emulated Azure Resource Manager endpoint (see `arm`)."""
+        return self.base_url.removesuffix("/anthropic/") + ARM_PREFIX
+
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve_connection, self.config.host, self.config.port)
         self._port = self._server.sockets[0].getsockname()[1]
@@ -204,6 +212,9 @@ class Emulator:
         return not close
 
     async def _outcome(self, request: Request, request_id: str) -> _Outcome:
+        if _is_under(request.path, ARM_PREFIX):
+            root = self.base_url.removesuffix("/anthropic/")
+            return arm_response(request, base_url=root, token=self.api_key, deployments=self.config.deployments)
         if not request.path.startswith(_PREFIX):
             return RESOURCE_NOT_FOUND
         route = request.path.removeprefix(_PREFIX)
@@ -275,6 +286,10 @@ class EmulatorThread:
     @property
     def base_url(self) -> str:
         return self._emulator.base_url
+
+    @property
+    def arm_url(self) -> str:
+        return self._emulator.arm_url
 
     @property
     def api_key(self) -> str:

@@ -23,9 +23,11 @@ from textual.widgets import Input, Label, ListItem, ListView, Static
 
 from foundry_tui.config.env import DEPLOYMENT_VAR
 from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile
+from foundry_tui.ui.widgets.azure_deployments import AZURE_TAG, AzureDiscovery, azure_details
 from foundry_tui.ui.widgets.dialog import DialogScreen
 
 if TYPE_CHECKING:
+    from foundry_tui.azure.discovery import AzureDeployment
     from foundry_tui.config.book import ProfileBook
     from foundry_tui.config.file import Config
     from foundry_tui.service.check import CheckResult
@@ -170,7 +172,10 @@ class NewDeploymentInput(Input):
 class DeploymentPicker(DialogScreen[str | None]):
     """Dismisses with the chosen deployment's name, or None."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close", key_display="esc")]
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", key_display="esc"),
+        Binding("r", "refresh_azure", "Azure", show=False),
+    ]
     DEFAULT_CSS = """
     DeploymentPicker #guess-note {
         color: $warning;
@@ -227,9 +232,11 @@ class DeploymentPicker(DialogScreen[str | None]):
         super().__init__()
         self.profile = profile
         self.check_all_on_open = check_all_on_open
+        self.discovered: list[AzureDeployment] = []  # from Azure Resource Manager, once found
 
     def compose(self) -> ComposeResult:
         with self.dialog(f"Deployments · profile {self.profile.name}", id="picker"):
+            yield AzureDiscovery(self.profile, id="azure")
             yield Static(f"⚠ {GUESS_NOTE}", id="guess-note", markup=False)
             yield DeploymentList(id="deployments")
             yield Static(id="details")
@@ -240,6 +247,7 @@ class DeploymentPicker(DialogScreen[str | None]):
     async def on_mount(self) -> None:
         self.query_one("#picker").border_subtitle = self.profile.endpoint_host()
         await self.fill()
+        self.query_one(AzureDiscovery).refresh_discovery()
         if self.check_all_on_open:
             self.action_check_all()
 
@@ -252,10 +260,15 @@ class DeploymentPicker(DialogScreen[str | None]):
         return row if isinstance(row, DeploymentRow) else None
 
     async def fill(self) -> None:
-        """One row per deployment of the profile, or per guess when it has none."""
-        guessing = not self.profile.deployments
+        """One row per deployment of the profile, then those found in Azure, else one per guess."""
+        found = {deployment.name: deployment for deployment in self.discovered}
+        guessing = not self.profile.deployments and not found
         self.query_one("#guess-note").display = guessing
-        rows = [self.row(name, guessing) for name in self.profile.deployments or GUIDE_DEPLOYMENTS]
+        names = [*self.profile.deployments, *(name for name in found if name not in self.profile.deployments)]
+        rows = [self.row(name, guessing) for name in names or GUIDE_DEPLOYMENTS]
+        for row in rows:
+            if row.deployment in found:
+                row.details = azure_details(found[row.deployment])
         deployments = self.query_one(DeploymentList)
         await deployments.clear()
         await deployments.extend(rows)
@@ -264,7 +277,17 @@ class DeploymentPicker(DialogScreen[str | None]):
 
     def row(self, name: str, guessing: bool) -> DeploymentRow:
         tag = "guess" if guessing else "default" if name == self.profile.default_deployment else ""
+        if not tag and any(deployment.name == name for deployment in self.discovered):
+            tag = AZURE_TAG
         return DeploymentRow(name, current=name == self.app.deployment, tag=tag)
+
+    @on(AzureDiscovery.Found)
+    async def show_discovered(self, event: AzureDiscovery.Found) -> None:
+        self.discovered = event.discovery.deployments
+        await self.fill()
+
+    def action_refresh_azure(self) -> None:
+        self.query_one(AzureDiscovery).refresh_discovery()
 
     # -- details under the list ----------------------------------------------------------------
 
@@ -287,7 +310,7 @@ class DeploymentPicker(DialogScreen[str | None]):
     def choose(self, event: ListView.Selected) -> None:
         row = event.item
         assert isinstance(row, DeploymentRow)
-        if row.guess:  # chosen, so no longer a guess: keep it in the profile
+        if row.deployment not in self.profile.deployments:  # a guess or found in Azure: keep it in the profile
             self.save(
                 f"Kept {row.deployment} in profile {self.profile.name}.",
                 lambda book: book.add_deployment(self.profile.name, row.deployment),
@@ -343,8 +366,8 @@ class DeploymentPicker(DialogScreen[str | None]):
         row = self.highlighted()
         if row is None:
             return
-        if row.guess:
-            self.say("Guesses are not in the profile, so there is nothing to remove.", problem=True)
+        if row.deployment not in self.profile.deployments:
+            self.say("Guesses and Azure finds are not in the profile, so there is nothing to remove.", problem=True)
             return
         profile = self.profile
         default = None if profile.default_deployment == row.deployment else profile.default_deployment
