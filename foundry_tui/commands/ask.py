@@ -14,11 +14,12 @@ from foundry_tui.commands.common import secrets, selected_deployment, selected_p
 from foundry_tui.commands.output import paint, print_problem
 from foundry_tui.commands.storage import prune_days, warn_not_saved
 from foundry_tui.config.profile import ConfigError, Profile
+from foundry_tui.format import request_ids
 from foundry_tui.service.client import FoundryClient
 from foundry_tui.service.connect import client_for_profile
 from foundry_tui.service.errors import FoundryError
 from foundry_tui.service.events import Done, Failed, RetryScheduled, TextDelta
-from foundry_tui.service.messages import MessageRequest, TurnResult, request_ids_text
+from foundry_tui.service.messages import MessageRequest, TurnResult
 from foundry_tui.store.async_store import AsyncStore
 from foundry_tui.store.conversations import Conversation
 from foundry_tui.store.errors import StoreError
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         if sys.stderr.isatty() and error is None:
             print(paint(turn_summary(result, conversation_id), "2", sys.stderr), file=sys.stderr)
     if error is not None:
-        print_problem(error.summary(), error.hint, error.ids())
+        print_problem(error)
         return exitcodes.for_error_kind(error.kind)
     return exitcodes.OK
 
@@ -158,7 +159,7 @@ def turn_summary(result: TurnResult, conversation_id: str | None) -> str:
     parts.append(f"stop {result.stop_reason}")
     if conversation_id:
         parts.append(f"conversation {conversation_id}")
-    ids = request_ids_text(result.request_id, result.apim_request_id)
+    ids = request_ids(result.request_id, result.apim_request_id)
     return " · ".join(parts) + (f"\n{ids}" if ids else "")
 
 

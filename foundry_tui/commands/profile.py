@@ -10,6 +10,7 @@ from foundry_tui.commands.common import secrets
 from foundry_tui.commands.output import paint
 from foundry_tui.config.file import Config, load_config, save_config
 from foundry_tui.config.profile import ConfigError, EntraOptions, Profile, resolve_endpoint, validate_profile_name
+from foundry_tui.safetext import terminal_line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,8 +43,9 @@ def list_profiles(config: Config) -> int:
         return 0
     for profile in config.profiles.values():
         mark = "*" if profile.name == config.default_profile else " "
-        deployments = ", ".join(profile.deployments) or "no deployments"
-        print(f"{mark} {profile.name:<16} {profile.auth:<8} {profile.endpoint_url()}  {paint(deployments, '2', sys.stdout)}")
+        deployments = terminal_line(", ".join(profile.deployments) or "no deployments")
+        endpoint = terminal_line(profile.endpoint_url())
+        print(f"{mark} {terminal_line(profile.name):<16} {profile.auth:<8} {endpoint}  {paint(deployments, '2', sys.stdout)}")
     return 0
 
 

@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
-from foundry_tui.service.pricing import format_cost
-from foundry_tui.ui.format import tokens, turn_cost
+from foundry_tui.format import cost, tokens
+from foundry_tui.ui.format import turn_cost
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
@@ -89,7 +89,7 @@ class ChatScreen(Screen):
         app = self.app
         profile = app.profile.name if app.profile else "no profile"
         deployment = app.deployment or "no deployment"
-        totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {format_cost(self.session_cost)}"
+        totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {cost(self.session_cost)}"
         self.query_one(StatusBar).update(f"◆ {profile}  ›  {deployment}      session {totals}")
 
     # -- sending -----------------------------------------------------------------------------
@@ -295,9 +295,7 @@ class ChatScreen(Screen):
         if turn is None or not turn.ids_text():
             self.notify("No request ids yet: they arrive with the first response.", severity="warning")
             return
-        both = "\n".join(filter(None, [f"request-id: {turn.request_id}" if turn.request_id else "",
-                                        f"apim-request-id: {turn.apim_request_id}" if turn.apim_request_id else ""]))
-        self.app.copy_with_notice(both, "request ids")
+        self.app.copy_with_notice(turn.ids_text(), "request ids")
 
     def copy_one_id(self, attribute: str) -> None:
         turn = self.current_turn()
