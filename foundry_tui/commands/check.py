@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_report(results)
     record(profile, results)
-    failures = [r for r in results if not r.ok]
-    return exitcodes.for_error_kind(failures[0].error.kind) if failures else exitcodes.OK
+    failure = next((result.error for result in results if result.error is not None), None)
+    return exitcodes.for_error_kind(failure.kind) if failure else exitcodes.OK
 
 
 async def _check(profile: Profile, deployments: list[str], timeout: float) -> list[CheckResult]:

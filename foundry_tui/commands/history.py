@@ -24,9 +24,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(found)
     elif args.search is None:
-        print_conversations(found)
+        print_conversations([item for item in found if isinstance(item, ConversationSummary)])
     else:
-        print_hits(found, args.search)
+        print_hits([item for item in found if isinstance(item, SearchHit)], args.search)
     return exitcodes.OK
 
 

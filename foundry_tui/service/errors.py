@@ -210,7 +210,8 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
 
 def error_from_event(payload: Mapping[str, Any], *, request_id: str | None, apim_request_id: str | None) -> StreamError:
     """The error carried by an SSE `event: error` that arrived after the stream began."""
-    error = payload.get("error") if isinstance(payload.get("error"), Mapping) else {}
+    found = payload.get("error")
+    error: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     code = error.get("type") or error.get("code")
     message = str(error.get("message") or "error event in the stream")
     hint = OverloadedError.default_hint if code == "overloaded_error" else None

@@ -109,7 +109,7 @@ def _reply_body(reply: StoredMessage) -> list[str]:
             lines += [f"*[{kind} block]*", ""]
     error = reply.details.error
     if reply.state != "complete":
-        note = reply.state
+        note: str = reply.state
         if error:
             note += f" ({error.get('kind')}): {error.get('message')}"
         elif reply.state == "interrupted":
