@@ -21,6 +21,7 @@ from foundry_tui.config.profile import ConfigError
 from foundry_tui.format import cost, tokens
 from foundry_tui.ui.format import turn_cost
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
+from foundry_tui.ui.widgets.problem import problem_notice
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
 
@@ -190,7 +191,7 @@ class ChatScreen(Screen):
         try:
             recorder = await store.start_turn(prompt, context, conversation_id=self.conversation_id, system=request.system)
         except StoreError as error:
-            self.notify(f"{error}", title="This turn is not saved", severity="warning")
+            self.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
             return None
         self.conversation_id = recorder.conversation_id
         return recorder
@@ -203,7 +204,7 @@ class ChatScreen(Screen):
         try:
             await recorder.finish(result, error, cancelled=cancelled)
         except StoreError as failure:
-            self.notify(f"{failure}", title="This turn is not saved", severity="warning")
+            self.notify(problem_notice(failure), title="This turn is not saved", severity="warning", markup=False)
 
     def turn_done(self, turn: TurnView, result: TurnResult) -> None:
         turn.finished(result)

@@ -27,6 +27,12 @@ def problem_content(problem: Problem, *, context: str = "") -> Content:
     return Content.assemble(*parts)
 
 
+def problem_notice(problem: Problem) -> str:
+    """The problem as a notification's plain text (notify it with markup=False): message, hint, ids."""
+    hint = f"hint: {terminal_line(problem.hint)}" if problem.hint else ""
+    return "\n".join(filter(None, [terminal_line(problem.summary()), hint, problem.ids()]))
+
+
 class ProblemView(Static):
     """One problem, drawn the same way wherever the app reports one."""
 
