@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 
-from foundry_tui.config.env import ENV_PROFILE_NAME, with_endpoint
+from foundry_tui.config.env import with_endpoint
 from foundry_tui.config.file import load_config
-from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile
+from foundry_tui.config.profile import ENV_PROFILE_NAME, GUIDE_DEPLOYMENTS, ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.safetext import terminal_line
 from foundry_tui.service.auth import DeviceCodePrompt
