@@ -43,5 +43,9 @@ def terminal_text(text: str) -> str:
 
 def terminal_line(text: str) -> str:
     """`terminal_text` on one line, with bidi controls shown as `<U+202E>`: for headers, ids, names, titles."""
-    flat = _LINE_BREAKS.sub(" ", terminal_text(text))
-    return _BIDI.sub(lambda match: f"<U+{ord(match.group()):04X}>", flat)
+    return visible_bidi(_LINE_BREAKS.sub(" ", terminal_text(text)))
+
+
+def visible_bidi(text: str) -> str:
+    """Bidi embeddings, overrides and isolates shown as `<U+202E>`, so nothing reads as something else."""
+    return _BIDI.sub(lambda match: f"<U+{ord(match.group()):04X}>", text)

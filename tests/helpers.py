@@ -121,3 +121,33 @@ def damage_history() -> None:
 def write_config(config: Config) -> None:
     """Put `config` in the config file, as a hand-written file would be (a test's starting point)."""
     write_toml(config_file(), config_to_toml(config))
+
+
+def foundry_in_pty(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> bytes:
+    """Run the CLI with stdout and stderr on a pseudo-terminal, as a user sees it; returns every byte it wrote."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "foundry_tui", *args],
+        stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    os.close(terminal)
+    output = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([controller], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the child closed the terminal (EIO on Linux)
+                break
+            if not chunk:
+                break
+            output += chunk
+        elif process.poll() is not None:
+            break
+    process.wait(timeout=5)
+    os.close(controller)
+    return output

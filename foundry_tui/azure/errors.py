@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from foundry_tui.problem import Problem
+from foundry_tui.safetext import terminal_line
 from foundry_tui.service.errors import one_line
 
 SIGN_IN_HINT = "Run `az login` (any API-key profile then uses it), or use an Entra profile."
@@ -18,18 +20,16 @@ NOT_FOUND_HINT = (
 NETWORK_HINT = "Check the network and HTTPS_PROXY, or FOUNDRY_TUI_ARM_ENDPOINT if you set it."
 
 
-class ArmError(Exception):
+class ArmError(Problem):
     """One discovery failure; `kind` matches the service's error kinds so exit codes agree."""
 
     def __init__(self, message: str, *, kind: str, hint: str | None = None, request_id: str | None = None) -> None:
-        self.message = one_line(message) or "Azure Resource Manager failed"
+        super().__init__(one_line(message) or "Azure Resource Manager failed", hint, request_id=request_id)
         self.kind = kind
-        self.hint = hint
-        self.request_id = request_id
-        super().__init__(self.message)
 
     def ids(self) -> str:
-        return f"x-ms-request-id: {self.request_id}" if self.request_id else ""
+        """ARM names its request id `x-ms-request-id` (sanitized: it is a server header)."""
+        return f"x-ms-request-id: {terminal_line(self.request_id)}" if self.request_id else ""
 
 
 def arm_error_from_sdk(exc: Exception, credential_note: str) -> ArmError:

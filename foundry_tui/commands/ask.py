@@ -14,11 +14,13 @@ from foundry_tui.commands.common import secrets, selected_deployment, selected_p
 from foundry_tui.commands.output import paint, print_problem
 from foundry_tui.commands.storage import prune_days, warn_not_saved
 from foundry_tui.config.profile import ConfigError, Profile
+from foundry_tui.format import duration, request_ids, to_ms
+from foundry_tui.safetext import terminal_line
 from foundry_tui.service.client import FoundryClient
 from foundry_tui.service.connect import client_for_profile
 from foundry_tui.service.errors import FoundryError
 from foundry_tui.service.events import Done, Failed, RetryScheduled, TextDelta
-from foundry_tui.service.messages import MessageRequest, TurnResult, request_ids_text
+from foundry_tui.service.messages import MessageRequest, TurnResult
 from foundry_tui.store.async_store import AsyncStore
 from foundry_tui.store.conversations import Conversation
 from foundry_tui.store.errors import StoreError
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         if sys.stderr.isatty() and error is None:
             print(paint(turn_summary(result, conversation_id), "2", sys.stderr), file=sys.stderr)
     if error is not None:
-        print_problem(error.summary(), error.hint, error.ids())
+        print_problem(error)
         return exitcodes.for_error_kind(error.kind)
     return exitcodes.OK
 
@@ -152,13 +154,13 @@ async def _finish_recording(
 
 def turn_summary(result: TurnResult, conversation_id: str | None) -> str:
     usage = result.usage
-    parts = [result.deployment, f"{usage.input_tokens} in / {usage.output_tokens} out tokens"]
+    parts = [terminal_line(result.deployment), f"{usage.input_tokens} in / {usage.output_tokens} out tokens"]
     if result.timings.first_token is not None:
-        parts.append(f"{result.timings.first_token * 1000:.0f} ms to first token")
-    parts.append(f"stop {result.stop_reason}")
+        parts.append(f"{duration(result.timings.first_token)} to first token")
+    parts.append(f"stop {terminal_line(str(result.stop_reason))}")
     if conversation_id:
         parts.append(f"conversation {conversation_id}")
-    ids = request_ids_text(result.request_id, result.apim_request_id)
+    ids = request_ids(result.request_id, result.apim_request_id)
     return " · ".join(parts) + (f"\n{ids}" if ids else "")
 
 
@@ -172,8 +174,8 @@ def json_output(
         "request_id": result.request_id,
         "apim_request_id": result.apim_request_id,
         "status": result.status,
-        "ttft_ms": round(timings.first_token * 1000, 1) if timings.first_token is not None else None,
-        "duration_ms": round(timings.total * 1000, 1) if timings.total is not None else None,
+        "ttft_ms": to_ms(timings.first_token),
+        "duration_ms": to_ms(timings.total),
         "endpoint": profile.endpoint_url(),
         "deployment": result.deployment,
         "profile": profile.name,

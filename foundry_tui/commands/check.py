@@ -9,12 +9,13 @@ import sys
 
 from foundry_tui import exitcodes
 from foundry_tui.commands.common import secrets, selected_deployment, selected_profile, show_device_code
-from foundry_tui.commands.output import paint
+from foundry_tui.commands.output import paint, print_problem
 from foundry_tui.commands.storage import open_store, warn_not_saved
 from foundry_tui.config.profile import Profile
+from foundry_tui.format import duration, request_ids, to_ms
+from foundry_tui.safetext import terminal_line
 from foundry_tui.service.check import CheckResult, check_all
 from foundry_tui.service.connect import client_for_profile
-from foundry_tui.service.messages import request_ids_text
 from foundry_tui.service.retry import RetryPolicy
 from foundry_tui.store.errors import StoreError
 from foundry_tui.store.usage import RequestContext
@@ -34,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_report(results)
     record(profile, results)
-    failures = [r for r in results if not r.ok]
-    return exitcodes.for_error_kind(failures[0].error.kind) if failures else exitcodes.OK
+    failure = next((result.error for result in results if result.error is not None), None)
+    return exitcodes.for_error_kind(failure.kind) if failure else exitcodes.OK
 
 
 async def _check(profile: Profile, deployments: list[str], timeout: float) -> list[CheckResult]:
@@ -51,8 +52,8 @@ def record(profile: Profile, results: list[CheckResult]) -> None:
             status=result.status,
             error_kind=result.error.kind if result.error else None,
             usage=result.usage,
-            latency_ms=result.latency_ms,
-            ttft_ms=result.ttft_ms,
+            latency_ms=to_ms(result.latency),
+            ttft_ms=to_ms(result.ttft),
             request_id=result.request_id,
             apim_request_id=result.apim_request_id,
         )
@@ -66,29 +67,23 @@ def record(profile: Profile, results: list[CheckResult]) -> None:
 
 
 def print_report(results: list[CheckResult]) -> None:
+    """Names, the endpoint and everything the server sent are sanitized: this goes to a terminal."""
     out = sys.stdout
     first = results[0]
-    print(f"{paint('profile', '2', out)}  {first.profile}   {paint('auth', '2', out)}  {first.auth}")
-    print(f"{paint('endpoint', '2', out)} {first.endpoint}")
-    width = max(len(r.deployment) for r in results)
+    print(f"{paint('profile', '2', out)}  {terminal_line(first.profile)}   {paint('auth', '2', out)}  {terminal_line(first.auth)}")
+    print(f"{paint('endpoint', '2', out)} {terminal_line(first.endpoint)}")
+    names = {result.deployment: terminal_line(result.deployment) for result in results}
+    width = max(len(name) for name in names.values())
     for result in results:
         mark = paint("✓", "1;32", out) if result.ok else paint("✗", "1;31", out)
         status = result.status if result.status is not None else "---"
-        line = f"{mark} {result.deployment:<{width}}  {status}  {_ms(result.latency_ms)} total"
+        line = f"{mark} {names[result.deployment]:<{width}}  {status}  {duration(result.latency)} total"
         if result.ok:
-            line += f", {_ms(result.ttft_ms)} to first token"
+            line += f", {duration(result.ttft)} to first token"
             if result.usage:
                 line += f", {result.usage.input_tokens} in / {result.usage.output_tokens} out tokens"
         print(line)
         if result.error:
-            print(f"    {paint(result.error.summary(), '31', out)}")
-            if result.error.hint:
-                print(f"    {paint('hint:', '33', out)} {result.error.hint}")
-        ids = request_ids_text(result.request_id, result.apim_request_id)
-        if ids:
+            print_problem(result.error, stream=out, label="", indent="    ")
+        elif ids := request_ids(result.request_id, result.apim_request_id):
             print(f"    {paint(ids, '2', out)}")
-
-
-def _ms(value: float | None) -> str:
-    return f"{value:.0f} ms" if value is not None else "n/a"
-

@@ -6,10 +6,11 @@ import argparse
 import os
 import sys
 
-from foundry_tui.config.env import ENV_PROFILE_NAME, with_endpoint
+from foundry_tui.config.env import with_endpoint
 from foundry_tui.config.file import load_config
-from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile
+from foundry_tui.config.profile import ENV_PROFILE_NAME, GUIDE_DEPLOYMENTS, ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
+from foundry_tui.safetext import terminal_line
 from foundry_tui.service.auth import DeviceCodePrompt
 
 
@@ -41,7 +42,7 @@ def show_device_code(prompt: DeviceCodePrompt) -> None:
     """Device-code sign-in over SSH: the URL and code go to stderr so stdout stays clean."""
     minutes = max(1, round(prompt.seconds_left() / 60))
     print(
-        f"To sign in, open {prompt.verification_uri} and enter the code {prompt.user_code} "
+        f"To sign in, open {terminal_line(prompt.verification_uri)} and enter the code {terminal_line(prompt.user_code)} "
         f"(expires in {minutes} min).",
         file=sys.stderr,
         flush=True,

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         found = discover(profile, access, all_formats=args.all_formats)
     except ArmError as error:
-        print_problem(terminal_line(error.message), error.hint, terminal_line(error.ids()))
+        print_problem(error)
         return exitcodes.for_error_kind(error.kind)
     if found.searched:
         pin_location(profile, found)

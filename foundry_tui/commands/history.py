@@ -10,6 +10,7 @@ from typing import Any
 from foundry_tui import exitcodes
 from foundry_tui.commands.output import print_table
 from foundry_tui.commands.storage import open_store
+from foundry_tui.safetext import terminal_line
 from foundry_tui.store.conversations import ConversationSummary, SearchHit
 from foundry_tui.store.export import iso_time, local_time
 
@@ -23,9 +24,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(found)
     elif args.search is None:
-        print_conversations(found)
+        print_conversations([item for item in found if isinstance(item, ConversationSummary)])
     else:
-        print_hits(found, args.search)
+        print_hits([item for item in found if isinstance(item, SearchHit)], args.search)
     return exitcodes.OK
 
 
@@ -42,17 +43,17 @@ def print_conversations(conversations: list[ConversationSummary]) -> None:
         print('No conversations yet: `foundry-tui ask "…"` or the app starts one.')
         return
     rows = [
-        [c.id, local_time(c.updated_at), str(c.turns), c.last_state or "", c.deployment or "", c.title]
+        [c.id, local_time(c.updated_at), str(c.turns), c.last_state or "", terminal_line(c.deployment or ""), terminal_line(c.title)]
         for c in conversations
     ]
     print_table(["ID", "UPDATED", "TURNS", "LAST REPLY", "DEPLOYMENT", "TITLE"], rows, right={2})
 
 
 def print_hits(hits: list[SearchHit], query: str) -> None:
-    """Two lines a hit: the conversation, then the matching text."""
+    """Two lines a hit: the conversation, then the matching text (model text: sanitized)."""
     if not hits:
-        print(f"No message matches {query!r}.")
+        print(f"No message matches {terminal_line(repr(query))}.")
         return
     for hit in hits:
-        print(f"{hit.conversation_id}  {local_time(hit.created_at)}  {hit.title}")
-        print(f"    {'you' if hit.role == 'user' else 'claude'}: {hit.excerpt}")
+        print(f"{hit.conversation_id}  {local_time(hit.created_at)}  {terminal_line(hit.title)}")
+        print(f"    {'you' if hit.role == 'user' else 'claude'}: {terminal_line(hit.excerpt)}")

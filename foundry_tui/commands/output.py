@@ -9,6 +9,8 @@ from collections.abc import Callable, Collection, Sequence
 from typing import TextIO
 
 from foundry_tui import exitcodes
+from foundry_tui.problem import Problem
+from foundry_tui.safetext import terminal_line
 
 
 def use_color(stream: TextIO) -> bool:
@@ -20,14 +22,28 @@ def paint(text: str, code: str, stream: TextIO) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if use_color(stream) else text
 
 
-def print_problem(message: str, hint: str | None = None, ids: str = "", stream: TextIO | None = None) -> None:
-    """The one shape every user-facing failure takes: message, then hint and request ids."""
+def print_problem(
+    problem: Problem, *, stream: TextIO | None = None, label: str = "error:", context: str = "", indent: str = ""
+) -> None:
+    """The one shape every user-facing failure takes: the message, then the hint and the request ids.
+
+    Args:
+        problem: What went wrong; its message and hint may carry server text, so both are sanitized.
+        stream: stderr unless given (a report such as `check` keeps its failures on stdout).
+        label: What leads the message ("error:", "warning:"); empty to show the message alone, in red.
+        context: Words put before the message ("not saved to the history").
+        indent: For a problem listed under a report line.
+    """
     stream = stream or sys.stderr  # looked up now: a default bound at import would miss redirection
-    print(f"{paint('error:', '1;31', stream)} {message}", file=stream)
-    if hint:
-        print(f"{paint('hint:', '33', stream)} {hint}", file=stream)
-    if ids:
-        print(f"{paint('ids:', '2', stream)} {ids}", file=stream)
+    message = terminal_line(problem.summary())
+    if context:
+        message = f"{context}: {message}"
+    headline = f"{paint(label, '1;31' if label == 'error:' else '33', stream)} {message}" if label else paint(message, "31", stream)
+    print(f"{indent}{headline}", file=stream)
+    if problem.hint:
+        print(f"{indent}{paint('hint:', '33', stream)} {terminal_line(problem.hint)}", file=stream)
+    if problem.ids():
+        print(f"{indent}{paint(problem.ids(), '2', stream)}", file=stream)
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> None:
@@ -49,10 +65,10 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     try:
         return handler(args)
     except ConfigError as error:
-        print_problem(str(error), error.hint)
+        print_problem(error)
         return exitcodes.CONFIG
     except StoreError as error:
-        print_problem(error.message, error.hint)
+        print_problem(error)
         return exitcodes.OTHER
     except KeyboardInterrupt:
         print(file=sys.stderr)

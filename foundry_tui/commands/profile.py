@@ -15,6 +15,7 @@ from foundry_tui.config.book import ProfileBook, known_profile
 from foundry_tui.config.env import API_KEY_VAR
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, EntraOptions, Profile, resolve_endpoint, validate_profile_name
+from foundry_tui.safetext import terminal_line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,8 +47,9 @@ def list_profiles(config: Config) -> int:
         return 0
     for profile in config.profiles.values():
         mark = "*" if profile.name == config.default_profile else " "
-        deployments = ", ".join(profile.deployments) or "no deployments"
-        print(f"{mark} {profile.name:<16} {profile.auth:<8} {profile.endpoint_url()}  {paint(deployments, '2', sys.stdout)}")
+        deployments = terminal_line(", ".join(profile.deployments) or "no deployments")
+        endpoint = terminal_line(profile.endpoint_url())
+        print(f"{mark} {terminal_line(profile.name):<16} {profile.auth:<8} {endpoint}  {paint(deployments, '2', sys.stdout)}")
     return 0
 
 

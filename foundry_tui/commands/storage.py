@@ -6,9 +6,7 @@ job and say once, on stderr, what was not saved.
 
 from __future__ import annotations
 
-import sys
-
-from foundry_tui.commands.output import paint
+from foundry_tui.commands.output import print_problem
 from foundry_tui.config.file import load_config
 from foundry_tui.config.profile import ConfigError
 from foundry_tui.store.errors import StoreError
@@ -29,7 +27,4 @@ def open_store() -> Store:
 
 
 def warn_not_saved(error: StoreError) -> None:
-    stream = sys.stderr
-    print(f"{paint('warning:', '33', stream)} not saved to the history: {error.message}", file=stream)
-    if error.hint:
-        print(f"{paint('hint:', '33', stream)} {error.hint}", file=stream)
+    print_problem(error, label="warning:", context="not saved to the history")

@@ -11,11 +11,10 @@ from typing import Any
 from foundry_tui import exitcodes
 from foundry_tui.commands.output import print_table
 from foundry_tui.commands.storage import open_store
-from foundry_tui.service.pricing import format_cost
+from foundry_tui.safetext import terminal_line
 from foundry_tui.store.export import iso_time, local_time
 from foundry_tui.store.usage import SECONDS_PER_DAY, UsageSummary, UsageTotals
-
-HEADER = ["REQUESTS", "ERRORS", "IN", "OUT", "CACHE W", "CACHE R", "COST", "LATENCY ms p50/p95", "TTFT ms p50/p95"]
+from foundry_tui.usage_figures import HEADER, cells
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,34 +46,10 @@ def totals_json(totals: UsageTotals) -> dict[str, Any]:
 def print_summary(summary: UsageSummary, days: int) -> None:
     print(f"Usage over the last {days} days: {local_time(summary.since)} to {local_time(summary.until)}, local time")
     print()
-    table = [[group.key or "?", *cells(group)] for group in summary.groups] + [["total", *cells(summary.total)]]
+    table = [[terminal_line(group.key or "?"), *cells(group)] for group in summary.groups] + [["total", *cells(summary.total)]]
     print_table([(summary.by or "").upper(), *HEADER], table, right=set(range(1, len(HEADER) + 1)))
     unpriced = summary.total.unpriced_requests
     if unpriced:
         print(f"\nCost leaves out {unpriced} requests to deployments without a known price "
               "(set one under [profiles.NAME.prices.DEPLOYMENT] in the config file).")
 
-
-def cells(totals: UsageTotals) -> list[str]:
-    rate = totals.error_rate
-    return [
-        str(totals.requests),
-        f"{totals.errors} ({rate:.0%})" if rate else "0",
-        tokens(totals.input_tokens),
-        tokens(totals.output_tokens),
-        tokens(totals.cache_creation_input_tokens),
-        tokens(totals.cache_read_input_tokens),
-        format_cost(totals.cost),
-        f"{ms(totals.latency_p50_ms)}/{ms(totals.latency_p95_ms)}",
-        f"{ms(totals.ttft_p50_ms)}/{ms(totals.ttft_p95_ms)}",
-    ]
-
-
-def tokens(count: int) -> str:
-    if count >= 1_000_000:
-        return f"{count / 1_000_000:.1f}M"
-    return f"{count / 1000:.1f}k" if count >= 10_000 else str(count)
-
-
-def ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
+from foundry_tui.problem import Problem
+
 DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 GUIDE_DEPLOYMENTS = ("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
@@ -25,13 +27,8 @@ _RESOURCE_HINT = (
 )
 
 
-class ConfigError(Exception):
+class ConfigError(Problem):
     """A mistake the user can fix: shown as one line (plus an optional hint), never as a traceback."""
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
     def within(self, context: str) -> ConfigError:
         """The same error, prefixed with where it was found (a file, a profile, a variable)."""

@@ -11,7 +11,9 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundry_tui.format import to_ms
 from foundry_tui.service.client import FoundryClient
+from foundry_tui.service.errors import FoundryError
 from foundry_tui.service.events import Done, Failed
 from foundry_tui.service.messages import MessageRequest, TurnResult
 from foundry_tui.service.retry import RetryPolicy
@@ -25,7 +27,7 @@ class DeploymentBench:
     requests: int = 0
     ttft: list[float] = field(default_factory=list)  # seconds, successful requests
     rates: list[float] = field(default_factory=list)  # output tokens per second after the first token
-    errors: list[str] = field(default_factory=list)  # one-line summaries
+    errors: list[FoundryError] = field(default_factory=list)
 
     def ttft_percentile(self, fraction: float) -> float | None:
         if not self.ttft:
@@ -37,18 +39,15 @@ class DeploymentBench:
         return statistics.mean(self.rates) if self.rates else None
 
     def to_json(self) -> dict[str, Any]:
-        def ms(value: float | None) -> float | None:
-            return round(value * 1000, 1) if value is not None else None
-
         rate = self.tokens_per_second()
         return {
             "deployment": self.deployment,
             "requests": self.requests,
             "ok": len(self.ttft),
-            "ttft_p50_ms": ms(self.ttft_percentile(0.5)),
-            "ttft_p95_ms": ms(self.ttft_percentile(0.95)),
+            "ttft_p50_ms": to_ms(self.ttft_percentile(0.5)),
+            "ttft_p95_ms": to_ms(self.ttft_percentile(0.95)),
             "output_tokens_per_s": round(rate, 1) if rate is not None else None,
-            "errors": self.errors,
+            "errors": [error.summary() for error in self.errors],
         }
 
 
@@ -63,7 +62,7 @@ async def bench_deployment(client: FoundryClient, deployment: str, runs: int, *,
                 if isinstance(event, Done):
                     _record(bench, event.result)
                 elif isinstance(event, Failed):
-                    bench.errors.append(event.error.summary())
+                    bench.errors.append(event.error)
     return bench
 
 

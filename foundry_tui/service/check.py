@@ -12,6 +12,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
+from foundry_tui.format import to_ms
 from foundry_tui.service.client import FoundryClient
 from foundry_tui.service.errors import FoundryError, RequestTimedOut
 from foundry_tui.service.events import Done, Failed, ResponseStarted
@@ -27,8 +28,8 @@ class CheckResult:
     auth: str
     deployment: str
     status: int | None
-    latency_ms: float | None
-    ttft_ms: float | None
+    latency: float | None  # seconds
+    ttft: float | None  # seconds
     usage: Usage | None
     request_id: str | None
     apim_request_id: str | None
@@ -46,8 +47,8 @@ class CheckResult:
             "auth": self.auth,
             "deployment": self.deployment,
             "status": self.status,
-            "latency_ms": _rounded(self.latency_ms),
-            "ttft_ms": _rounded(self.ttft_ms),
+            "latency_ms": to_ms(self.latency),
+            "ttft_ms": to_ms(self.ttft),
             "usage": self.usage.to_dict() if self.usage else None,
             "request_id": self.request_id,
             "apim_request_id": self.apim_request_id,
@@ -73,15 +74,16 @@ async def check_deployment(client: FoundryClient, profile: str, deployment: str,
     except TimeoutError:
         error = RequestTimedOut(f"no complete answer within {timeout:g} s", status=result.status)
     latency = time.perf_counter() - started
-    first = result.timings.first_token
+    if error is not None and not error.ids():  # the ids of the response, so the report shows them with the error
+        error.request_id, error.apim_request_id = result.request_id, result.apim_request_id
     return CheckResult(
         profile=profile,
         endpoint=client.base_url,
         auth=client.auth.description,
         deployment=deployment,
         status=result.status if error is None else error.status,
-        latency_ms=latency * 1000,
-        ttft_ms=first * 1000 if first is not None else None,
+        latency=latency,
+        ttft=result.timings.first_token,
         usage=result.usage if result.status and result.status < 400 else None,
         request_id=result.request_id or (error.request_id if error else None),
         apim_request_id=result.apim_request_id or (error.apim_request_id if error else None),
@@ -95,6 +97,3 @@ async def check_all(client: FoundryClient, profile: str, deployments: list[str],
         await asyncio.gather(*(check_deployment(client, profile, d, timeout=timeout) for d in deployments))
     )
 
-
-def _rounded(value: float | None) -> float | None:
-    return round(value, 1) if value is not None else None

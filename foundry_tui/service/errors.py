@@ -11,12 +11,12 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from foundry_tui.service.messages import request_ids_text
+from foundry_tui.problem import Problem
 
 MAX_MESSAGE_CHARS = 300
 
 
-class FoundryError(Exception):
+class FoundryError(Problem):
     """Base class: a one-line message, the HTTP status if any, the request ids, and a hint."""
 
     kind: ClassVar[str] = "error"
@@ -32,21 +32,19 @@ class FoundryError(Exception):
         apim_request_id: str | None = None,
         hint: str | None = None,
     ) -> None:
-        self.message = one_line(message) or "unknown error"
+        super().__init__(
+            one_line(message) or "unknown error",
+            hint or self.default_hint,
+            request_id=request_id,
+            apim_request_id=apim_request_id,
+        )
         self.status = status
         self.code = code
-        self.request_id = request_id
-        self.apim_request_id = apim_request_id
-        self.hint = hint or self.default_hint
-        super().__init__(self.message)
 
     def summary(self) -> str:
         """'401 authentication error: …' — what a status line or a log shows."""
         prefix = f"{self.status} " if self.status else ""
         return f"{prefix}{self.kind.replace('_', ' ')} error: {self.message}"
-
-    def ids(self) -> str:
-        return request_ids_text(self.request_id, self.apim_request_id)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "message": self.message, "hint": self.hint, "code": self.code}
@@ -212,7 +210,8 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
 
 def error_from_event(payload: Mapping[str, Any], *, request_id: str | None, apim_request_id: str | None) -> StreamError:
     """The error carried by an SSE `event: error` that arrived after the stream began."""
-    error = payload.get("error") if isinstance(payload.get("error"), Mapping) else {}
+    found = payload.get("error")
+    error: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     code = error.get("type") or error.get("code")
     message = str(error.get("message") or "error event in the stream")
     hint = OverloadedError.default_hint if code == "overloaded_error" else None

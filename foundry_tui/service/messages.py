@@ -11,16 +11,6 @@ from typing import Any
 ANTHROPIC_VERSION = "2023-06-01"
 
 
-def request_ids_text(request_id: str | None, apim_request_id: str | None) -> str:
-    """The two ids support asks for, labelled as the headers that carried them."""
-    parts = []
-    if request_id:
-        parts.append(f"request-id {request_id}")
-    if apim_request_id:
-        parts.append(f"apim-request-id {apim_request_id}")
-    return "  ".join(parts)
-
-
 @dataclass(slots=True)
 class MessageRequest:
     """One Messages API call. `model` is the Foundry deployment name, not a model id."""

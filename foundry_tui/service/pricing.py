@@ -52,8 +52,3 @@ def estimate_cost(usage: Usage, price: Price | None) -> float | None:
         + usage.cache_read_input_tokens * cache_read
     )
 
-
-def format_cost(cost: float | None) -> str:
-    if cost is None:
-        return "n/a"
-    return f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from foundry_tui.problem import Problem
+
 _HINTS = (
     ("locked", "another foundry-tui is busy writing the history: try again in a moment"),
     ("busy", "another foundry-tui is busy writing the history: try again in a moment"),
@@ -18,11 +20,8 @@ _HINTS = (
 )
 
 
-class StoreError(Exception):
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+class StoreError(Problem):
+    """The history could not be read or written: a message naming the cause and a hint."""
 
     @classmethod
     def from_sqlite(cls, error: Exception, path: Path) -> StoreError:

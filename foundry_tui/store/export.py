@@ -11,8 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from foundry_tui.service.messages import request_ids_text
-from foundry_tui.service.pricing import format_cost
+from foundry_tui.format import cost, duration, from_ms, request_ids
 from foundry_tui.store.conversations import Conversation, StoredMessage
 
 
@@ -84,14 +83,14 @@ def reply_summary(reply: StoredMessage) -> str:
     parts = [reply.deployment or "?"]
     if details.usage:
         parts.append(f"{details.usage.get('input_tokens', 0)} in / {details.usage.get('output_tokens', 0)} out tokens")
-        parts.append(format_cost(details.cost))
+        parts.append(cost(details.cost))
     if details.ttft_ms is not None:
-        parts.append(f"first token {_duration(details.ttft_ms)}")
+        parts.append(f"first token {duration(from_ms(details.ttft_ms))}")
     if details.duration_ms is not None:
-        parts.append(f"total {_duration(details.duration_ms)}")
+        parts.append(f"total {duration(from_ms(details.duration_ms))}")
     if details.stop_reason:
         parts.append(f"stop {details.stop_reason}")
-    ids = request_ids_text(
+    ids = request_ids(
         f"`{details.request_id}`" if details.request_id else None,
         f"`{details.apim_request_id}`" if details.apim_request_id else None,
     )
@@ -110,17 +109,13 @@ def _reply_body(reply: StoredMessage) -> list[str]:
             lines += [f"*[{kind} block]*", ""]
     error = reply.details.error
     if reply.state != "complete":
-        note = reply.state
+        note: str = reply.state
         if error:
             note += f" ({error.get('kind')}): {error.get('message')}"
         elif reply.state == "interrupted":
             note += ": the app stopped before the reply ended; the text that arrived is kept"
         lines += [f"> **{note}**", ""]
     return lines
-
-
-def _duration(ms: float) -> str:
-    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
 def _quoted(text: str) -> list[str]:

@@ -12,6 +12,7 @@ import asyncio
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from foundry_tui.format import to_ms
 from foundry_tui.service.errors import CredentialError, FoundryError, SetupError
 from foundry_tui.service.events import ResponseStarted, RetryScheduled, StreamEvent, TextDelta, UsageUpdated
 from foundry_tui.service.messages import TextBlock, TurnResult, Usage
@@ -140,11 +141,8 @@ class TurnRecorder:
             status=result.status,
             request_id=result.request_id or (error.request_id if error else None),
             apim_request_id=result.apim_request_id or (error.apim_request_id if error else None),
-            ttft_ms=_ms(result.timings.first_token),
-            duration_ms=_ms(result.timings.total),
+            ttft_ms=to_ms(result.timings.first_token),
+            duration_ms=to_ms(result.timings.total),
             error=error.to_dict() if error else None,
         )
 
-
-def _ms(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds * 1000, 1)

@@ -23,6 +23,7 @@ from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.screens.chat import ChatScreen
+from foundry_tui.ui.widgets.problem import problem_notice
 
 if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up lean
     import httpx
@@ -134,7 +135,8 @@ class FoundryApp(App[None]):
             latest = await self.store.call(lambda store: store.conversations.latest())
         except StoreError as error:
             self.store = None
-            self.notify(f"{error}. Chats still work but are not saved.", title="History is off", severity="warning", timeout=10)
+            notice = f"{problem_notice(error)}\nChats still work but are not saved."
+            self.notify(notice, title="History is off", severity="warning", timeout=10, markup=False)
             latest = None
         finally:
             self._history_opened.set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from foundry_tui.config.profile import Price
+from foundry_tui.format import from_ms
 from foundry_tui.service.errors import FoundryError, error_from_dict
 from foundry_tui.service.messages import Timings, TurnResult, Usage
 from foundry_tui.store.conversations import Conversation, StoredMessage
@@ -55,7 +56,7 @@ def _result(reply: StoredMessage, deployment: str) -> TurnResult:
         status=details.status,
         request_id=details.request_id,
         apim_request_id=details.apim_request_id,
-        timings=Timings(first_token=_seconds(details.ttft_ms), total=_seconds(details.duration_ms)),
+        timings=Timings(first_token=from_ms(details.ttft_ms), total=from_ms(details.duration_ms)),
     )
 
 
@@ -67,6 +68,3 @@ def _error(reply: StoredMessage) -> FoundryError | None:
         details.error, status=details.status, request_id=details.request_id, apim_request_id=details.apim_request_id
     )
 
-
-def _seconds(milliseconds: float | None) -> float | None:
-    return milliseconds / 1000 if milliseconds is not None else None

@@ -29,4 +29,8 @@ def test_bench_counts_errors_and_prints_a_table(env_for):
     faulty = next(line for line in lines if line.startswith("fault-429"))
     assert "2/2" in haiku and " ms" in haiku
     assert "0/2" in faulty and "n/a" in faulty and faulty.rstrip().endswith("2")
-    assert any("429 rate limit error" in line for line in lines)  # each distinct error once
+    errors = [index for index, line in enumerate(lines) if "429 rate limit error" in line]
+    assert len(errors) == 2  # each distinct error once: each request has its own ids
+    for index in errors:  # with its hint and the ids support asks for, like `check` (#13)
+        assert lines[index + 1].strip().startswith("hint: ")
+        assert lines[index + 2].strip().startswith("request-id: req_") and "apim-request-id: " in lines[index + 2]

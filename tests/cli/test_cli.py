@@ -43,7 +43,7 @@ def test_check_with_env_vars_only(env_for, emulator):
     result = foundry("check", env=env_for)
     assert result.returncode == exitcodes.OK, result.stderr
     assert "✓ claude-sonnet-4-5" in result.stdout
-    assert "request-id req_" in result.stdout and "apim-request-id" in result.stdout
+    assert "request-id: req_" in result.stdout and "apim-request-id" in result.stdout
     assert emulator.base_url in result.stdout and "api-key" in result.stdout
 
 

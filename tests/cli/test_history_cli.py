@@ -47,7 +47,7 @@ def test_ask_continue_history_export_and_usage(env_for, emulator, foundry_home):
     markdown = foundry("export", conversation_id[:6])
     assert markdown.returncode == 0, markdown.stderr
     assert markdown.stdout.startswith("# Explain python decorators briefly\n")
-    assert markdown.stdout.count("## Claude") == 2 and f"request-id `{request_id}`" in markdown.stdout
+    assert markdown.stdout.count("## Claude") == 2 and f"request-id: `{request_id}`" in markdown.stdout
     exported = json.loads(foundry("export", conversation_id, "--format", "json").stdout)
     assert [m["role"] for m in exported["messages"]] == ["user", "assistant", "user", "assistant"]
     assert exported["messages"][3]["content"] == second["content"]
@@ -123,4 +123,4 @@ def test_empty_history_and_unknown_ids(capsys):
     )
     assert main(["usage", "--days", "7"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("Usage over the last 7 days") and out[-1].split() == ["total", "0", "0", "0", "0", "0", "0", "$0.0000", "-/-", "-/-"]
+    assert out[0].startswith("Usage over the last 7 days") and out[-1].split() == ["total", "0", "0", "0", "0", "0", "0", "$0.0000", "n/a", "n/a"]

@@ -77,7 +77,7 @@ def test_demo_streams_an_answer_with_usage_and_request_id(tmux, foundry_home):
     tmux.wait_for("demo", "claude-sonnet-4-5", "Ask Claude")
     tmux.run("send-keys", "-t", "app", "Hello there", "Enter")
     tmux.wait_for("Hello there")
-    screen = tmux.wait_for("tok/s", "request-id req_", "apim-request-id")
+    screen = tmux.wait_for("tok/s", "request-id: req_", "apim-request-id: ")
     usage_line = next(line for line in screen.splitlines() if "tok/s" in line)
     for part in ("claude-sonnet-4-5 · ", " in · ", " out · $", "TTFT", "end_turn"):
         assert part in usage_line
@@ -94,10 +94,10 @@ def test_kill_9_mid_answer_then_restart_shows_the_partial_answer_and_its_ids(tmu
         tmux.launch(foundry_home, **env)
         tmux.wait_for("env", "claude-sonnet-4-5", "Ask Claude")
         tmux.run("send-keys", "-t", "app", "Write a long report", "Enter")
-        screen = tmux.wait_for("streaming…", "request-id req_")
-        request_id = screen.split("request-id ")[1].split()[0]
+        screen = tmux.wait_for("streaming…", "request-id: req_")
+        request_id = screen.split("request-id: ")[1].split()[0]
         time.sleep(2.5)  # a couple of checkpoints
         os.kill(tmux.app_pid(), signal.SIGKILL)
         tmux.launch(foundry_home, **env)
-        screen = tmux.wait_for("interrupted", f"request-id {request_id}", "Retry (F5)")
+        screen = tmux.wait_for("interrupted", f"request-id: {request_id}", "Retry (F5)")
         assert "Write a long report" in screen

@@ -59,7 +59,7 @@ def test_request_id_header_wins_over_the_body() -> None:
     body = {"type": "error", "error": {"type": "api_error", "message": "boom"}, "request_id": "req_body"}
     error = from_body(500, body, **{"request-id": "req_header", "apim-request-id": "apim-42"})
     assert (error.request_id, error.apim_request_id) == ("req_header", "apim-42")
-    assert error.ids().split() == ["request-id", "req_header", "apim-request-id", "apim-42"]
+    assert error.ids() == "request-id: req_header · apim-request-id: apim-42"
 
 
 def test_azure_gateway_401_with_a_numeric_code() -> None:
@@ -205,4 +205,4 @@ def test_error_event_without_details() -> None:
 def test_an_error_saved_as_a_dict_comes_back_as_its_kind(error):
     back = errors.error_from_dict(error.to_dict(), status=error.status, request_id="req_1", apim_request_id="a-1")
     assert back.kind == error.kind and back.message == error.message and back.hint == error.hint
-    assert back.summary() == error.summary() and back.ids() == "request-id req_1  apim-request-id a-1"
+    assert back.summary() == error.summary() and back.ids() == "request-id: req_1 · apim-request-id: a-1"

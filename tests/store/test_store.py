@@ -451,7 +451,7 @@ def test_markdown_export_reads_well(store):
     assert markdown.startswith(f"# Think, then answer\n\n`{turn.conversation_id}` · profile work · started ")
     assert (
         "*claude-opus-4-5 · 12 in / 34 out tokens · $0.0010 · first token 310 ms · total 2.4 s · stop end_turn · "
-        f"request-id `req_1`  apim-request-id `{APIM_ID}`*"
+        f"request-id: `req_1` · apim-request-id: `{APIM_ID}`*"
     ) in markdown
     assert "<details><summary>Thinking</summary>\n\n> Let me see.\n\n</details>\n\nAnswer: **42**" in markdown
     assert markdown.count("## You") == 2 and markdown.count("## Claude") == 2

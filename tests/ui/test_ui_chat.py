@@ -10,6 +10,7 @@ from helpers import SIZE, answered, send, wait_until
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
+from foundry_tui.ui.widgets.problem import ProblemView
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
 
@@ -49,7 +50,7 @@ async def test_copy_ids_and_reply(demo_app):
     async with app.run_test(size=SIZE) as pilot:
         turn = await answered(pilot, "hello")
         await pilot.press("ctrl+r")
-        assert app.clipboard == f"request-id: {turn.request_id}\napim-request-id: {turn.apim_request_id}"
+        assert app.clipboard == f"request-id: {turn.request_id} · apim-request-id: {turn.apim_request_id}"
         await pilot.press("ctrl+g")
         assert app.clipboard == turn.reply_source
         app.screen.copy_one_id("apim_request_id")
@@ -77,10 +78,9 @@ async def test_an_error_shows_message_hint_ids_and_retry(demo_app):
         turn = await send(pilot, "hello")
         await wait_until(pilot, lambda: turn.state == "failed")
         await pilot.pause()
-        panel = turn.query_one(".error-panel")
-        text = " ".join(str(w.render()) for w in panel.query(".error-message, .error-hint, .error-ids"))
+        text = str(turn.query_one(ProblemView).render())
         assert "404" in text and "deployment" in text.lower()
-        assert "hint:" in text and "request-id req_" in text and "apim-request-id" in text
+        assert "hint:" in text and "request-id: req_" in text and "apim-request-id" in text
         assert app.screen.messages == []  # the unanswered prompt is not sent again as context
         app.use_deployment("claude-haiku-4-5")
         await pilot.press("f5")

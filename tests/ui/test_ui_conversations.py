@@ -203,7 +203,7 @@ async def test_rename_saves_the_new_title_and_escape_keeps_the_old(make_app):
         title.value = "   "
         await pilot.press("enter")
         await settled(app, pilot)
-        assert note(screen).startswith("A conversation's title cannot be empty")
+        assert note(screen).startswith("✗ a conversation's title cannot be empty\nhint: ")
         assert title.display
         await pilot.press("escape", "ctrl+l")  # the key that opens the dialog closes it
         assert isinstance(app.screen, ChatScreen)
@@ -255,7 +255,7 @@ async def test_a_damaged_history_is_said_instead_of_a_list(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_list(app, pilot)
-        assert note(screen).startswith("History is unavailable: ")
+        assert note(screen).startswith("✗ history is unavailable\nhint: ")
         assert not rows(screen)
 
 

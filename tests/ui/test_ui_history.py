@@ -54,7 +54,7 @@ async def test_an_interrupted_turn_shows_with_its_partial_reply_ids_and_a_retry(
         [shown] = app.screen.query(TurnView)
         assert shown.state == "interrupted" and shown.reply_source == "The first half of the ans"
         assert "interrupted" in str(shown.query_one(".turn-status").render())
-        assert shown.ids_text() == "request-id req_killed  apim-request-id apim-killed"
+        assert shown.ids_text() == "request-id: req_killed · apim-request-id: apim-killed"
         await pilot.press("f5")
         await wait_until(pilot, lambda: len(app.screen.query(TurnView)) == 2)
         retry = app.screen.query(TurnView).last()

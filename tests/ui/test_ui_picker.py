@@ -147,14 +147,14 @@ async def test_check_one_then_all_shows_status_latency_and_the_hint_of_a_failure
         assert statuses[0].startswith("✓ 200 · ") and " ms · ttft " in statuses[0]
         assert statuses[1:] == ["not checked", "not checked"]
         assert details(picker).startswith("Answered in ")
-        assert "request-id req_" in details(picker)
+        assert "request-id: req_" in details(picker)
         await pilot.press("a")
         await wait_for_checks(picker, pilot)
         statuses = [texts(row)[3] for row in picker.rows]
         assert statuses[0].startswith("✓ 200") and statuses[2].startswith("✓ 200")
         assert statuses[1] == "✗ 404 not found"
         await pilot.press("down")
-        assert details(picker).startswith("404 not found error: ")
+        assert details(picker).startswith("✗ 404 not found error: ")
         assert "hint: `model` is the deployment name" in details(picker)
 
 
@@ -228,8 +228,8 @@ def fake_result(deployment: str) -> CheckResult:
         auth="api-key",
         deployment=deployment,
         status=404 if error else 200,
-        latency_ms=412.0,
-        ttft_ms=None if error else 380.0,
+        latency=0.412,
+        ttft=None if error else 0.38,
         usage=None,
         request_id="req_0002" if error else "req_0001",
         apim_request_id=None,

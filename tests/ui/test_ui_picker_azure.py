@@ -54,7 +54,7 @@ async def test_discovered_deployments_replace_the_guesses(azure_demo):
         await pilot.press("down", "enter")  # a discovered deployment is used, and kept in the profile
         await pilot.pause()
         assert app.deployment == "claude-sonnet-4-5"
-        assert azure_demo.profile.deployments == ["claude-sonnet-4-5"]
+        assert app.profile is not None and app.profile.deployments == ["claude-sonnet-4-5"]  # saved, not mutated
 
 
 async def test_a_failure_shows_inline_with_hint_and_request_id_and_keeps_the_guesses(azure_demo):

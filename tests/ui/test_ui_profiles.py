@@ -329,7 +329,7 @@ async def test_the_form_tests_what_it_says_before_saving_and_the_list_tests_what
         await pilot.press("ctrl+t")
         await wait_until(pilot, lambda: "answered" in report(app))
         assert report(app).startswith("✓ claude-sonnet-4-5 answered · 200 · ")
-        assert "request-id req_" in report(app) and "apim-request-id " in report(app)
+        assert "request-id: req_" in report(app) and "apim-request-id: " in report(app)
         assert app.config.profiles == {} and memory_keyring.MemoryKeyring.store == {}  # testing saved nothing
 
         await pilot.press("ctrl+s")

@@ -83,12 +83,12 @@ async def test_figures_per_deployment_and_per_day_match_the_log(make_app):
         totals = str(screen.query_one("#totals", Static).content)
         assert totals == (
             "8 requests · 3 errors (37.5%) · 6800 in · 14.0k out · $0.2270 · "
-            "900/2500 ms latency · 300/600 ms TTFT (p50/p95)"
+            "900 ms/2.5 s latency · 300 ms/600 ms TTFT (p50/p95)"
         )
         assert table_rows(screen, "#by-deployment") == [
-            ["claude-haiku-4-5", "3", "1 (33%)", "600", "205", "0", "0", "$0.0014", "400/400", "150/150"],
-            ["claude-sonnet-4-5", "4", "1 (25%)", "6200", "13.8k", "0", "0", "$0.2256", "1500/2500", "500/600"],
-            ["fault-unknown-deployment", "1", "1 (100%)", "0", "0", "0", "0", "$0.0000", "-/-", "-/-"],
+            ["claude-haiku-4-5", "3", "1 (33%)", "600", "205", "0", "0", "$0.0014", "400 ms/400 ms", "150 ms/150 ms"],
+            ["claude-sonnet-4-5", "4", "1 (25%)", "6200", "13.8k", "0", "0", "$0.2256", "1.5 s/2.5 s", "500 ms/600 ms"],
+            ["fault-unknown-deployment", "1", "1 (100%)", "0", "0", "0", "0", "$0.0000", "n/a", "n/a"],
         ]
         assert [day[:3] for day in table_rows(screen, "#by-day")] == [
             ["2026-03-31", "2", "0"], ["2026-03-30", "1", "0"], ["2026-03-28", "2", "1 (50%)"],
@@ -127,9 +127,9 @@ async def test_recent_errors_are_listed_newest_first_and_c_copies_their_ids(make
         await pilot.press("tab", "tab")
         assert screen.focused is screen.query_one(ErrorTable)
         await pilot.press("c")
-        assert app.clipboard == f"request-id: req_429limited\napim-request-id: {APIM_429}"
+        assert app.clipboard == f"request-id: req_429limited · apim-request-id: {APIM_429}"
         await pilot.press("down", "c")
-        assert app.clipboard == f"request-id: req_429limited\napim-request-id: {APIM_429}"  # nothing to copy there
+        assert app.clipboard == f"request-id: req_429limited · apim-request-id: {APIM_429}"  # nothing to copy there
         await pilot.press("down", "c")
         assert app.clipboard == "request-id: req_404missing"
         await pilot.press("escape")
@@ -155,7 +155,7 @@ async def test_real_turns_show_up_with_the_failed_ones_ids(make_app):
         assert error[4].startswith(failed.request_id + "\n")
         screen.query_one(ErrorTable).focus()
         await pilot.press("c")
-        assert app.clipboard.startswith(f"request-id: {failed.request_id}\napim-request-id: ")
+        assert app.clipboard.startswith(f"request-id: {failed.request_id} · apim-request-id: ")
 
 
 async def test_it_says_loading_until_the_store_answers_and_then_an_empty_log_says_so(make_app):
@@ -185,7 +185,7 @@ async def test_a_damaged_history_is_said_instead_of_figures(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_usage(app, pilot)
-        assert str(screen.query_one("#totals", Static).content).startswith("History is unavailable: ")
+        assert str(screen.query_one("#totals", Static).content).startswith("✗ history is unavailable\nhint: ")
 
 
 def test_snapshot_usage(snap_compare, make_app):

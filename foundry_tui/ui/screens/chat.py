@@ -18,9 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
-from foundry_tui.service.pricing import format_cost
-from foundry_tui.ui.format import tokens, turn_cost
+from foundry_tui.format import cost, tokens
+from foundry_tui.ui.format import turn_cost
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
+from foundry_tui.ui.widgets.problem import problem_notice
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
 
@@ -89,7 +90,7 @@ class ChatScreen(Screen):
         app = self.app
         profile = app.profile.name if app.profile else "no profile"
         deployment = app.deployment or "no deployment"
-        totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {format_cost(self.session_cost)}"
+        totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {cost(self.session_cost)}"
         self.query_one(StatusBar).update(f"◆ {profile}  ›  {deployment}      session {totals}")
 
     # -- sending -----------------------------------------------------------------------------
@@ -190,7 +191,7 @@ class ChatScreen(Screen):
         try:
             recorder = await store.start_turn(prompt, context, conversation_id=self.conversation_id, system=request.system)
         except StoreError as error:
-            self.notify(f"{error}", title="This turn is not saved", severity="warning")
+            self.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
             return None
         self.conversation_id = recorder.conversation_id
         return recorder
@@ -203,7 +204,7 @@ class ChatScreen(Screen):
         try:
             await recorder.finish(result, error, cancelled=cancelled)
         except StoreError as failure:
-            self.notify(f"{failure}", title="This turn is not saved", severity="warning")
+            self.notify(problem_notice(failure), title="This turn is not saved", severity="warning", markup=False)
 
     def turn_done(self, turn: TurnView, result: TurnResult) -> None:
         turn.finished(result)
@@ -295,9 +296,7 @@ class ChatScreen(Screen):
         if turn is None or not turn.ids_text():
             self.notify("No request ids yet: they arrive with the first response.", severity="warning")
             return
-        both = "\n".join(filter(None, [f"request-id: {turn.request_id}" if turn.request_id else "",
-                                        f"apim-request-id: {turn.apim_request_id}" if turn.apim_request_id else ""]))
-        self.app.copy_with_notice(both, "request ids")
+        self.app.copy_with_notice(turn.ids_text(), "request ids")
 
     def copy_one_id(self, attribute: str) -> None:
         turn = self.current_turn()

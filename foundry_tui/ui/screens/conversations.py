@@ -22,6 +22,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
@@ -29,6 +30,7 @@ from foundry_tui.store.conversations import Conversation, ConversationSummary, S
 from foundry_tui.store.errors import StoreError
 from foundry_tui.store.export import to_json_text, to_markdown
 from foundry_tui.ui.widgets.dialog import ConfirmationModal, DialogScreen
+from foundry_tui.ui.widgets.problem import problem_content
 
 if TYPE_CHECKING:
     from foundry_tui.store.store import Store
@@ -58,11 +60,6 @@ async def history_call(app: FoundryApp, operation: Callable[[Store], T]) -> T:
     if store is None:
         raise StoreError("history is unavailable", UNAVAILABLE_HINT)
     return await store.call(operation)
-
-
-def problem_text(error: StoreError) -> str:
-    """'History is unavailable: <hint>': the line a dialog shows when the store fails."""
-    return error.message[:1].upper() + error.message[1:] + (f": {error.hint}" if error.hint else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +305,7 @@ class ConversationsScreen(DialogScreen[None]):
     def subtitle(self, text: str) -> None:
         self.query_one("#conversations").border_subtitle = text
 
-    def say(self, text: str, *, problem: bool = False) -> None:
+    def say(self, text: str | Content, *, problem: bool = False) -> None:
         """A line under the list: an empty list, or what went wrong."""
         note = self.query_one("#note", Static)
         note.set_class(problem, "-problem")
@@ -316,7 +313,7 @@ class ConversationsScreen(DialogScreen[None]):
         note.display = bool(text)
 
     def say_problem(self, error: StoreError) -> None:
-        self.say(problem_text(error), problem=True)
+        self.say(problem_content(error), problem=True)
 
     # -- actions ----------------------------------------------------------------------------------
 

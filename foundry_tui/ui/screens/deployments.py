@@ -23,8 +23,10 @@ from textual.widgets import Input, Label, ListItem, ListView, Static
 
 from foundry_tui.config.env import DEPLOYMENT_VAR
 from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile
+from foundry_tui.format import duration, request_ids
 from foundry_tui.ui.widgets.azure_deployments import AZURE_TAG, AzureDiscovery, azure_details
 from foundry_tui.ui.widgets.dialog import DialogScreen
+from foundry_tui.ui.widgets.problem import problem_content
 
 if TYPE_CHECKING:
     from foundry_tui.azure.discovery import AzureDeployment
@@ -56,7 +58,7 @@ _KIND_LABELS = {  # FoundryError.kind → a few words for the row
 def check_summary(result: CheckResult) -> str:
     """'✓ 200 · 412 ms · ttft 380 ms' or '✗ 404 not found': what fits in the row."""
     if result.error is None:
-        return f"✓ {result.status} · {_ms(result.latency_ms)} · ttft {_ms(result.ttft_ms)}"
+        return f"✓ {result.status} · {duration(result.latency)} · ttft {duration(result.ttft)}"
     status = f"{result.status} " if result.status else ""
     kind = result.error.kind
     return f"✗ {status}{_KIND_LABELS.get(kind, kind.replace('_', ' '))}"
@@ -64,17 +66,11 @@ def check_summary(result: CheckResult) -> str:
 
 def check_details(result: CheckResult) -> Content:
     """What the row cannot fit, shown under the list while the row is highlighted."""
-    if result.error is None:
-        lines = [(f"Answered in {_ms(result.latency_ms)}, first token after {_ms(result.ttft_ms)}.", "$success")]
-    else:
-        lines = [(result.error.summary(), "$error"), (_hint(result.error.hint), "$warning")]
-    lines += [(f"request-id {result.request_id}", "$foreground-muted")] if result.request_id else []
-    lines += [(f"apim-request-id {result.apim_request_id}", "$foreground-muted")] if result.apim_request_id else []
-    return _lines(lines)
-
-
-def setup_problem_details(error: ConfigError) -> Content:
-    return _lines([(error.message, "$error"), (_hint(error.hint), "$warning")])
+    if result.error is not None:
+        return problem_content(result.error)
+    answered = Content.styled(f"Answered in {duration(result.latency)}, first token after {duration(result.ttft)}.", "$success")
+    ids = request_ids(result.request_id, result.apim_request_id)
+    return Content("\n").join([answered, Content.styled(ids, "$foreground-muted")]) if ids else answered
 
 
 def deployment_name_problem(name: str, existing: list[str]) -> str | None:
@@ -133,7 +129,7 @@ class DeploymentRow(ListItem):
         try:
             [result] = await self.app.run_check(profile, [self.deployment], CHECK_TIMEOUT)
         except ConfigError as error:
-            self._show("✗ cannot check", "failed", setup_problem_details(error))
+            self._show("✗ cannot check", "failed", problem_content(error))
         else:
             self._show(check_summary(result), "ok" if result.ok else "failed", check_details(result))
         self.post_message(self.Checked(self))
@@ -408,14 +404,3 @@ class DeploymentPicker(DialogScreen[str | None]):
         self.say(done)
         return True
 
-
-def _ms(value: float | None) -> str:
-    return f"{value:.0f} ms" if value is not None else "n/a"
-
-
-def _hint(hint: str | None) -> str:
-    return f"hint: {hint}" if hint else ""
-
-
-def _lines(lines: list[tuple[str, str]]) -> Content:
-    return Content("\n").join(Content.styled(text, style) for text, style in lines if text)

@@ -13,6 +13,7 @@ from textual.widgets import RadioButton, RadioSet, Static
 from foundry_tui.config.env import API_KEY_VAR, GUIDE_DEFAULT_DEPLOYMENT
 from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile, validate_resource
 from foundry_tui.config.secrets import KeyringStatus
+from foundry_tui.ui.widgets.problem import problem_content
 
 AZURE_HOST_SUFFIX = ".services.ai.azure.com"
 # The guide's deployment names, default first: only guesses, since users name deployments freely.
@@ -133,8 +134,7 @@ class FieldMessage(Static):
         self.show(Content(text), error=False)
 
     def error(self, error: ConfigError) -> None:
-        hint = [("\n" + error.hint, "$foreground-muted")] if error.hint else []
-        self.show(Content.assemble(error.message, *hint), error=True)
+        self.show(problem_content(error), error=True)
 
     def show(self, content: Content, *, error: bool) -> None:
         """Checks run on every key press: only a change is worth a repaint."""

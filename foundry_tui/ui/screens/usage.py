@@ -21,13 +21,15 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Sparkline, Static
 
-from foundry_tui.commands.usage import HEADER, cells, ms, tokens
-from foundry_tui.service.pricing import format_cost
+from foundry_tui.format import cost, request_ids, tokens
+from foundry_tui.safetext import terminal_line
 from foundry_tui.store.errors import StoreError
 from foundry_tui.store.export import local_time
 from foundry_tui.store.usage import SECONDS_PER_DAY, UsageRow, UsageSummary, UsageTotals
-from foundry_tui.ui.screens.conversations import history_call, problem_text
+from foundry_tui.ui.screens.conversations import history_call
 from foundry_tui.ui.widgets.dialog import DialogScreen
+from foundry_tui.ui.widgets.problem import problem_content
+from foundry_tui.usage_figures import HEADER, cells, percentiles
 
 if TYPE_CHECKING:
     from foundry_tui.store.store import Store
@@ -73,9 +75,9 @@ def totals_line(total: UsageTotals) -> Content:
         (str(total.errors), f"errors ({rate:.1%})" if rate else "errors"),
         (tokens(total.input_tokens), "in"),
         (tokens(total.output_tokens), "out"),
-        (format_cost(total.cost), ""),
-        (f"{ms(total.latency_p50_ms)}/{ms(total.latency_p95_ms)} ms", "latency"),
-        (f"{ms(total.ttft_p50_ms)}/{ms(total.ttft_p95_ms)} ms", "TTFT (p50/p95)"),
+        (cost(total.cost), ""),
+        (percentiles(total.latency_p50_ms, total.latency_p95_ms), "latency"),
+        (percentiles(total.ttft_p50_ms, total.ttft_p95_ms), "TTFT (p50/p95)"),
     ]
     parts = [Content.assemble((value, "bold"), f" {label}" if label else "") for value, label in figures]
     return Content(" · ").join(parts)
@@ -95,20 +97,15 @@ def errors_heading(count: int) -> str:
 
 def error_cells(row: UsageRow) -> list[Text]:
     """Two lines a row: the ids one above the other, so both fit."""
-    ids = "\n".join([row.request_id or "no request-id", row.apim_request_id or "no apim-request-id"])
+    ids = "\n".join([terminal_line(row.request_id or "no request-id"),
+                     terminal_line(row.apim_request_id or "no apim-request-id")])  # fmt: skip
     return [
         Text(local_time(row.at)),
-        Text(row.deployment or "?"),
+        Text(terminal_line(row.deployment or "?")),
         Text(str(row.status or "-"), justify="right"),
         Text((row.error_kind or "").replace("_", " ")),
         Text(ids),
     ]
-
-
-def ids_to_copy(row: UsageRow) -> str:
-    lines = [f"request-id: {row.request_id}" if row.request_id else "",
-             f"apim-request-id: {row.apim_request_id}" if row.apim_request_id else ""]  # fmt: skip
-    return "\n".join(filter(None, lines))
 
 
 class DailyChart(Vertical):
@@ -157,7 +154,7 @@ class FiguresTable(DataTable[Text]):
     def show(self, groups: list[UsageTotals]) -> None:
         self.clear()
         for group in groups:
-            self.add_row(Text(group.key or "?"), *(Text(value, justify="right") for value in cells(group)))
+            self.add_row(Text(terminal_line(group.key or "?")), *(Text(value, justify="right") for value in cells(group)))
 
 
 class ErrorTable(DataTable[Text]):
@@ -196,7 +193,6 @@ class UsageScreen(DialogScreen[None]):
     }
     UsageScreen #totals {
         height: auto;
-        &.-problem { color: $text-error; }
     }
     UsageScreen .heading {
         color: $text-primary;
@@ -262,9 +258,7 @@ class UsageScreen(DialogScreen[None]):
         try:
             report = await history_call(self.app, lambda store: UsageReport.read(store, days, until))
         except StoreError as error:
-            totals = self.query_one("#totals", Static)
-            totals.add_class("-problem")
-            totals.update(problem_text(error))
+            self.query_one("#totals", Static).update(problem_content(error))
             return
         self.show(report)
 
@@ -285,7 +279,8 @@ class UsageScreen(DialogScreen[None]):
 
     def action_copy_ids(self) -> None:
         error = self.query_one(ErrorTable).selected
-        if error is None or not ids_to_copy(error):
+        ids = request_ids(error.request_id, error.apim_request_id) if error else ""
+        if not ids:
             self.notify("No request ids on this error: the request got no answer.", severity="warning")
             return
-        self.app.copy_with_notice(ids_to_copy(error), "request ids")
+        self.app.copy_with_notice(ids, "request ids")

@@ -21,6 +21,7 @@ from foundry_tui.azure.discovery import AzureDeployment, Discovery, discover_asy
 from foundry_tui.azure.errors import ArmError
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.safetext import terminal_line
+from foundry_tui.ui.widgets.problem import problem_content
 
 if TYPE_CHECKING:
     from foundry_tui.ui.app import FoundryApp
@@ -79,9 +80,7 @@ class AzureDiscovery(Static):
             found = await discover_async(self.profile, access)
         except (ArmError, ConfigError) as error:
             self.set_class(True, "-failed")
-            ids = error.ids() if isinstance(error, ArmError) else ""
-            lines = [f"Not found in Azure: {error.message}", f"hint: {error.hint}" if error.hint else "", ids]
-            self.update(Content("\n".join(terminal_line(line) for line in lines if line)))
+            self.update(problem_content(error, context="Not found in Azure"))
             return
         where = f"{found.resource.name} ({found.resource.location})"
         self.update(Content(terminal_line(f"✓ {len(found.deployments)} Claude deployment(s) found in Azure: {where} · r refreshes")))

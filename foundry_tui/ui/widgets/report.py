@@ -8,8 +8,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from foundry_tui.config.profile import ConfigError, Profile
-from foundry_tui.service.messages import request_ids_text
-from foundry_tui.ui.format import seconds
+from foundry_tui.format import duration, request_ids
+from foundry_tui.safetext import terminal_line
+from foundry_tui.ui.widgets.problem import problem_content
 
 if TYPE_CHECKING:
     from foundry_tui.service.check import CheckResult
@@ -38,7 +39,7 @@ class Report(Static):
 
     app: FoundryApp
 
-    def show(self, *parts: str | tuple[str, str]) -> None:
+    def show(self, *parts: Content | str | tuple[str, str]) -> None:
         self.update(Content.assemble(*parts))
         self.add_class("-shown")
         self.call_after_refresh(self.scroll_visible)
@@ -47,28 +48,20 @@ class Report(Static):
         self.show((text, "$text-warning" if warning else ""))
 
     def config_error(self, error: ConfigError) -> None:
-        hint = [("\n" + error.hint, "$text-warning")] if error.hint else []
-        self.show(("✗ ", "$text-error bold"), (error.message, "$text-error"), *hint)
+        self.show(problem_content(error))
 
     def check_result(self, result: CheckResult) -> None:
-        timing = f"{seconds(_ms(result.latency_ms))} · first token {seconds(_ms(result.ttft_ms))}"
-        ids = request_ids_text(result.request_id, result.apim_request_id)
         if result.error is None:
+            timing = f"{duration(result.latency)} · first token {duration(result.ttft)}"
+            ids = request_ids(result.request_id, result.apim_request_id)
             self.show(
                 ("✓ ", "$text-success bold"),
-                f"{result.deployment} answered · {result.status} · {timing}\n",
+                f"{terminal_line(result.deployment)} answered · {result.status} · {timing}\n",
                 (ids or "no request ids in the response", "$foreground-muted"),
             )
             return
-        error = result.error
-        hint = [("\n" + error.hint, "$text-warning")] if error.hint else []
-        self.show(
-            ("✗ ", "$text-error bold"),
-            (f"{result.deployment}: {error.summary()}", "$text-error"),
-            *hint,
-            "\n",
-            (ids or "no request ids: the request did not reach Foundry", "$foreground-muted"),
-        )
+        no_ids = "" if result.error.ids() else "\nno request ids: the request did not reach Foundry"
+        self.show(problem_content(result.error, context=result.deployment), (no_ids, "$foreground-muted"))
 
     async def check(self, profile: Profile, deployment: str, label: str) -> None:
         """Run the same check as `foundry-tui check` and show its outcome here."""
@@ -83,6 +76,3 @@ class Report(Static):
             self.app.close_device_code()
         self.check_result(results[0])
 
-
-def _ms(milliseconds: float | None) -> float | None:
-    return milliseconds / 1000 if milliseconds is not None else None

@@ -16,10 +16,14 @@ from textual.message import Message
 from textual.widgets import Button, Collapsible, Static
 
 from foundry_tui.config.profile import Price
+from foundry_tui.format import request_ids
 from foundry_tui.ui.format import turn_footer
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
+from foundry_tui.ui.widgets.problem import ProblemView
 
 if TYPE_CHECKING:  # the service layer loads with the first turn, not at start-up
+    from textual.timer import Timer
+
     from foundry_tui.service.errors import FoundryError
     from foundry_tui.service.events import RetryScheduled
     from foundry_tui.service.messages import TurnResult
@@ -59,8 +63,8 @@ class TurnView(Vertical, can_focus=True):
         self._pending_text: list[str] = []
         self._thinking: list[str] = []
         self._pending_thinking = False
-        self._flush_timer = None
-        self._retry_timer = None
+        self._flush_timer: Timer | None = None
+        self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.prompt, classes="user-prompt", markup=False)
@@ -118,9 +122,7 @@ class TurnView(Vertical, can_focus=True):
         return "".join(self._text)
 
     def ids_text(self) -> str:
-        from foundry_tui.service.messages import request_ids_text
-
-        return request_ids_text(self.request_id, self.apim_request_id)
+        return request_ids(self.request_id, self.apim_request_id)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -155,7 +157,7 @@ class TurnView(Vertical, can_focus=True):
         footer.update("\n".join(lines))
         footer.display = bool(lines)
         if self.error is not None:
-            self.mount(ErrorPanel(self.error), before=footer)
+            self.mount(ProblemView(self.error, classes="error-panel"), before=footer)
         if self.state in ("failed", "cancelled", "interrupted") and not self.query(".retry-button"):
             self.mount(Button("Retry (F5)", variant="warning", classes="retry-button", compact=True), before=footer)
 
@@ -200,17 +202,3 @@ class TurnView(Vertical, can_focus=True):
         for collapsible in self.query(Collapsible):
             collapsible.collapsed = not collapsible.collapsed
 
-
-class ErrorPanel(Vertical):
-    """Message, hint and request ids of a failed turn."""
-
-    def __init__(self, error: FoundryError) -> None:
-        super().__init__(classes="error-panel")
-        self.error = error
-
-    def compose(self) -> ComposeResult:
-        yield Static(f"✗ {self.error.summary()}", classes="error-message", markup=False)
-        if self.error.hint:
-            yield Static(f"hint: {self.error.hint}", classes="error-hint", markup=False)
-        if self.error.ids():
-            yield Static(self.error.ids(), classes="error-ids", markup=False)
