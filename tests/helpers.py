@@ -12,6 +12,8 @@ from typing import Any
 
 from azure.core.credentials import AccessToken
 
+from foundry_tui.service.client import FoundryClient
+from foundry_tui.service.events import TextDelta
 from foundry_tui.store.db import default_path
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
@@ -114,3 +116,21 @@ def damage_history() -> None:
     database.parent.mkdir(parents=True, exist_ok=True)
     database.write_bytes(b"not a database " * 500)
 
+
+def break_after_text(monkeypatch, deltas: int):
+    """Every stream raises RecursionError (as a deeply nested data line did) after `deltas` text deltas.
+
+    Returns the real `FoundryClient.stream`, to put back mid-test.
+    """
+    real_stream = FoundryClient.stream
+
+    async def stream(self, request):
+        seen = 0
+        async for event in real_stream(self, request):
+            yield event
+            seen += isinstance(event, TextDelta)
+            if seen == deltas:
+                raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(FoundryClient, "stream", stream)
+    return real_stream

@@ -25,13 +25,12 @@ from foundry_tui.service.connect import client_for_profile
 from foundry_tui.service.errors import FoundryError
 from foundry_tui.service.events import Done, Failed, RetryScheduled, TextDelta
 from foundry_tui.service.messages import TurnResult, request_ids_text
-from foundry_tui.session.chat import ChatSession, ChatSettings
+from foundry_tui.session.chat import REFUSAL_NOTE, ChatSession, ChatSettings
 from foundry_tui.session.turn import HistoryWarning, TurnEvent, run_turn
 from foundry_tui.store.async_store import AsyncStore
 from foundry_tui.store.errors import StoreError
 
 NO_PROMPT_HINT = 'pass it as an argument (foundry-tui ask "…") or on stdin'
-REFUSAL_NOTE = "Claude declined to answer · refusal"
 
 
 @dataclass(slots=True)

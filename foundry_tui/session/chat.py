@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from foundry_tui.config.profile import RequestDefaults
     from foundry_tui.store.conversations import Conversation
 
+REFUSAL_NOTE = "Claude declined to answer · refusal"  # said by the app on the turn and by `ask` on stderr
 ReplyState = Literal["streaming", "complete", "failed", "cancelled", "interrupted"]
 UNFINISHED: frozenset[ReplyState] = frozenset({"failed", "cancelled", "interrupted"})
 _THINKING_TYPES = frozenset({"thinking", "redacted_thinking"})

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import subprocess
 import sys
 
 import pytest
-from helpers import foundry
+from helpers import break_after_text, foundry
 
 from foundry_tui import exitcodes
+from foundry_tui.cli import main
 from foundry_tui.commands import ask
 from foundry_tui.emulator import EmulatorConfig, EmulatorThread
 from foundry_tui.service.events import Done, TextDelta
@@ -88,3 +90,16 @@ def test_model_text_is_sanitized_on_a_terminal_only(monkeypatch, capsys):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
     asyncio.run(ask._stream(events(), stream_text=True))
     assert capsys.readouterr().out == hostile  # a pipe gets the exact text
+
+
+def test_an_unexpected_exception_fails_ask_with_the_partial_kept_and_saved(env_for, monkeypatch, capsys):
+    for name, value in env_for.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # nothing piped
+    break_after_text(monkeypatch, 5)
+    assert main(["ask", "Write a long report"]) == exitcodes.OTHER
+    out, err = capsys.readouterr()
+    assert "RecursionError" in err and "hint:" in err and "Traceback" not in err
+    with Store.open() as store:
+        reply = store.conversations.latest().messages[1]
+    assert reply.state == "failed" and reply.text and out.startswith(reply.text)
