@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -82,35 +83,40 @@ async def run_turn(
         recorder, warning = await _start_recording(history, session, prompt, request, profile, source)
         if warning is not None:
             yield warning
-        async for event in _within(client.stream(request), timeout):
-            arrived.feed(event)
-            if recorder is not None:
-                recorder.feed(event)
-            if isinstance(event, Done | Failed):
-                ending = event
-            else:
-                yield event
+        async with aclosing(_within(client.stream(request), timeout)) as events:
+            async for event in events:
+                arrived.feed(event)
+                if recorder is not None:
+                    recorder.feed(event)
+                if isinstance(event, Done | Failed):
+                    ending = event
+                else:
+                    yield event
     except (asyncio.CancelledError, GeneratorExit):
         _settle(session, exchange, arrived.result(), "cancelled")
         if recorder is not None:  # saved even when the app is quitting: it waits for the detached write
             await asyncio.shield(detach(_finish_cancelled(recorder, arrived.result())))
         raise
-    except TimeoutError:
-        ending = Failed(RequestTimedOut(f"no complete reply within {timeout:g} s"), arrived.result())
-    except Exception as bug:  # any bug ends the turn as Failed: never stuck, never a traceback
-        ending = Failed(StreamError(f"the reply broke off ({type(bug).__name__})", hint=BUG_HINT), arrived.result())
+    except Exception as problem:  # the deadline, or any bug: the turn ends Failed, never stuck, never a traceback
+        ending = Failed(_error_for(problem, timeout), arrived.result())
     if ending is None:  # the service always ends with Done or Failed; a fake might not
         ending = Failed(StreamError("the reply ended without a result", hint=BUG_HINT), arrived.result())
     error = ending.error if isinstance(ending, Failed) else None
     _settle(session, exchange, ending.result, "complete" if error is None else "failed")
     if recorder is not None:
-        problem = await _finish(recorder, ending.result, error)
-        if problem is not None:
-            yield HistoryWarning(problem)
+        not_saved = await _finish(recorder, ending.result, error)
+        if not_saved is not None:
+            yield HistoryWarning(not_saved)
     yield ending
 
 
-async def _within(events: AsyncIterator[StreamEvent], timeout: float | None) -> AsyncIterator[StreamEvent]:
+def _error_for(problem: Exception, timeout: float | None) -> FoundryError:
+    if isinstance(problem, TimeoutError) and timeout is not None:
+        return RequestTimedOut(f"no complete reply within {timeout:g} s")
+    return StreamError(f"the reply broke off ({type(problem).__name__})", hint=BUG_HINT)
+
+
+async def _within(events: AsyncIterator[StreamEvent], timeout: float | None) -> AsyncGenerator[StreamEvent, None]:
     """The events, with one deadline for all of them (only the waits are timed, never a yield)."""
     deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
     try:
