@@ -31,6 +31,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
 def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     """`with_commands=False` is the app's own options only: opening the app skips building the
     parsers of nine subcommands it will not use (a few milliseconds of start-up)."""
@@ -61,7 +71,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     _endpoint_options(check)
     check.add_argument("--all", action="store_true", help="check every deployment of the profile, concurrently")
     check.add_argument("--json", action="store_true", help="print one JSON object per deployment")
-    check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per check (default 30)")
+    check.add_argument("--timeout", type=_positive_seconds, default=30.0, metavar="S", help="seconds per check (default 30)")
     check.set_defaults(handler=_lazy("foundry_tui.commands.check"))
 
     ask = commands.add_parser(
@@ -77,6 +87,12 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     ask.add_argument("-m", "--max-tokens", type=int, help="maximum output tokens (default: the profile's)")
     ask.add_argument("-t", "--temperature", type=float, help="sampling temperature, 0 to 1")
     ask.add_argument("--json", action="store_true", help="print the final message as one JSON object")
+    ask.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="S",
+        help="seconds for the whole turn, retries included; on expiry the partial reply is kept (exit 7)",
+    )
     ask.add_argument(
         "-c",
         "--continue",
@@ -194,7 +210,8 @@ def _lazy(module: str) -> Handler:
     def handler(args: argparse.Namespace) -> int:
         from importlib import import_module
 
-        return import_module(module).run(args)
+        run: Handler = import_module(module).run
+        return run(args)
 
     return handler
 

@@ -14,6 +14,8 @@ from azure.core.credentials import AccessToken
 
 from foundry_tui.config.file import Config, config_to_toml, write_toml
 from foundry_tui.config.paths import config_file
+from foundry_tui.service.client import FoundryClient
+from foundry_tui.service.events import TextDelta
 from foundry_tui.store.db import default_path
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
@@ -151,3 +153,22 @@ def foundry_in_pty(*args: str, env: dict[str, str] | None = None, timeout: float
     process.wait(timeout=5)
     os.close(controller)
     return output
+
+
+def break_after_text(monkeypatch, deltas: int):
+    """Every stream raises RecursionError (as a deeply nested data line did) after `deltas` text deltas.
+
+    Returns the real `FoundryClient.stream`, to put back mid-test.
+    """
+    real_stream = FoundryClient.stream
+
+    async def stream(self, request):
+        seen = 0
+        async for event in real_stream(self, request):
+            yield event
+            seen += isinstance(event, TextDelta)
+            if seen == deltas:
+                raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(FoundryClient, "stream", stream)
+    return real_stream

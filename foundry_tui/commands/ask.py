@@ -1,4 +1,8 @@
-"""`foundry-tui ask`: one prompt in, the reply streamed to stdout; made for pipes and scripts."""
+"""`foundry-tui ask`: one prompt in, the reply streamed to stdout; made for pipes and scripts.
+
+It drives the same `ChatSession` and `run_turn()` as the app: one request precedence, one set of
+send-back rules for `--continue`, one record/stream/finish/cancel loop.
+"""
 
 from __future__ import annotations
 
@@ -6,40 +10,56 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any
 
 from foundry_tui import exitcodes
 from foundry_tui.commands.common import secrets, selected_deployment, selected_profile, show_device_code
 from foundry_tui.commands.output import paint, print_problem
 from foundry_tui.commands.storage import prune_days, warn_not_saved
-from foundry_tui.config.profile import ConfigError, Profile
+from foundry_tui.config.profile import Profile
 from foundry_tui.format import duration, request_ids, to_ms
-from foundry_tui.safetext import terminal_line
-from foundry_tui.service.client import FoundryClient
+from foundry_tui.problem import Problem
+from foundry_tui.safetext import terminal_line, terminal_text
 from foundry_tui.service.connect import client_for_profile
 from foundry_tui.service.errors import FoundryError
 from foundry_tui.service.events import Done, Failed, RetryScheduled, TextDelta
-from foundry_tui.service.messages import MessageRequest, TurnResult
+from foundry_tui.service.messages import TurnResult
+from foundry_tui.session.chat import REFUSAL_NOTE, ChatSession, ChatSettings
+from foundry_tui.session.turn import HistoryWarning, TurnEvent, run_turn
 from foundry_tui.store.async_store import AsyncStore
-from foundry_tui.store.conversations import Conversation
 from foundry_tui.store.errors import StoreError
-from foundry_tui.store.recorder import TurnRecorder
-from foundry_tui.store.usage import RequestContext
+
+NO_PROMPT_HINT = 'pass it as an argument (foundry-tui ask "…") or on stdin'
+
+
+@dataclass(slots=True)
+class Answer:
+    result: TurnResult
+    error: FoundryError | None
+    conversation_id: str | None  # None when the history could not record the turn
 
 
 def run(args: argparse.Namespace) -> int:
     prompt = read_prompt(args.prompt)
+    if not prompt:
+        print_problem(Problem("no prompt given", NO_PROMPT_HINT))
+        return exitcodes.USAGE
     profile = selected_profile(args)
-    result, error, conversation_id = asyncio.run(_ask(args, profile, prompt))
+    answer = asyncio.run(_ask(args, profile, prompt))
+    result, error = answer.result, answer.error
     if args.json:
-        print(json.dumps(json_output(profile, result, error, conversation_id), ensure_ascii=False))
+        print(json.dumps(json_output(profile, answer), ensure_ascii=False))
     else:
         if result.text and not result.text.endswith("\n"):
             sys.stdout.write("\n")
         sys.stdout.flush()
+        if result.stop_reason == "refusal":
+            print(paint(REFUSAL_NOTE, "33", sys.stderr), file=sys.stderr)
         if sys.stderr.isatty() and error is None:
-            print(paint(turn_summary(result, conversation_id), "2", sys.stderr), file=sys.stderr)
+            print(paint(turn_summary(result, answer.conversation_id), "2", sys.stderr), file=sys.stderr)
     if error is not None:
         print_problem(error)
         return exitcodes.for_error_kind(error.kind)
@@ -47,44 +67,44 @@ def run(args: argparse.Namespace) -> int:
 
 
 def read_prompt(argument: str | None) -> str:
-    """The argument, stdin, or both (stdin first, like `llm`), so `cat file | ask "summarise"` works."""
-    piped = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-    prompt = "\n\n".join(part for part in (piped.strip(), (argument or "").strip()) if part)
-    if not prompt:
-        raise ConfigError("no prompt given", hint='pass it as an argument (foundry-tui ask "…") or on stdin')
-    return prompt
+    """The argument, stdin, or both (stdin first, like `llm`), so `cat file | ask "summarise"` works.
+
+    Bytes that are not UTF-8 are replaced (with a warning), never a traceback.
+    """
+    piped = "" if sys.stdin is None or sys.stdin.isatty() else _read_stdin()
+    return "\n\n".join(part for part in (piped.strip(), (argument or "").strip()) if part)
 
 
-def build_request(
-    args: argparse.Namespace, profile: Profile, prompt: str, earlier: Conversation | None
-) -> MessageRequest:
-    """The flags win, then (when continuing) the conversation's system prompt, then the profile's defaults."""
-    defaults = profile.defaults
-    system = defaults.system if earlier is None else earlier.system
-    return MessageRequest(
-        model=selected_deployment(args, profile),
-        messages=[*(earlier.context_messages() if earlier else []), {"role": "user", "content": prompt}],
-        max_tokens=args.max_tokens or defaults.max_tokens,
-        system=args.system if args.system is not None else system,
-        temperature=args.temperature if args.temperature is not None else defaults.temperature,
-    )
-
-
-async def _ask(
-    args: argparse.Namespace, profile: Profile, prompt: str
-) -> tuple[TurnResult, FoundryError | None, str | None]:
-    """(result, error, conversation id: None when the history could not record the turn)."""
-    history = await _open_history(required=args.continue_conversation)
+def _read_stdin() -> str:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # already text (a test's StringIO)
+        return sys.stdin.read()
+    data = stream.read()
     try:
-        earlier = await history.call(lambda store: store.conversations.latest()) if args.continue_conversation else None
-        request = build_request(args, profile, prompt, earlier)
+        return str(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        print(f"{paint('warning:', '33', sys.stderr)} stdin is not UTF-8 text: undecodable bytes became �",
+              file=sys.stderr)
+        return str(data.decode("utf-8", errors="replace"))
+
+
+async def _ask(args: argparse.Namespace, profile: Profile, prompt: str) -> Answer:
+    history = await _open_history(required=args.continue_conversation)
+    settings = ChatSettings(system=args.system, max_tokens=args.max_tokens, temperature=args.temperature)
+    try:
+        earlier = None
+        if history is not None and args.continue_conversation:
+            earlier = await history.call(lambda store: store.conversations.latest())
+        session = ChatSession.resume(earlier, settings) if earlier is not None else ChatSession(settings)
         async with client_for_profile(profile, secrets(), on_device_code=show_device_code) as client:
-            recorder = await _start_recording(history, prompt, request, profile, earlier)
-            result, error = await _stream(client, request, recorder, stream_text=not args.json)
+            turn = run_turn(session, prompt, client=client, profile=profile, deployment=selected_deployment(args, profile),
+                            history=history, source="ask", timeout=args.timeout)
+            ending = await _stream(turn, stream_text=not args.json)
     finally:
         if history is not None:
             await history.aclose()
-    return result, error, recorder.conversation_id if recorder else None
+    error = ending.error if isinstance(ending, Failed) else None
+    return Answer(ending.result, error, session.conversation_id if history is not None else None)
 
 
 async def _open_history(*, required: bool) -> AsyncStore | None:
@@ -98,58 +118,26 @@ async def _open_history(*, required: bool) -> AsyncStore | None:
         return None
 
 
-async def _start_recording(
-    history: AsyncStore | None, prompt: str, request: MessageRequest, profile: Profile, earlier: Conversation | None
-) -> TurnRecorder | None:
-    if history is None:
-        return None
-    try:
-        return await history.start_turn(
-            prompt,
-            RequestContext.for_profile("ask", profile, request.model),
-            conversation_id=earlier.id if earlier else None,
-            system=request.system,
-        )
-    except StoreError as error:
-        warn_not_saved(error)
-        return None
-
-
-async def _stream(
-    client: FoundryClient, request: MessageRequest, recorder: TurnRecorder | None, *, stream_text: bool
-) -> tuple[TurnResult, FoundryError | None]:
+async def _stream(turn: AsyncGenerator[TurnEvent, None], *, stream_text: bool) -> Done | Failed:
+    """Write the text as it arrives (sanitized on a terminal, exact bytes to a pipe); the turn's ending."""
     out = sys.stdout
-    try:
-        async with aclosing(client.stream(request)) as events:
-            async for event in events:
-                if recorder is not None:
-                    recorder.feed(event)
-                if isinstance(event, TextDelta):
-                    if stream_text:
-                        out.write(event.text)
-                        out.flush()
-                elif isinstance(event, RetryScheduled):
-                    print(paint(f"retrying in {event.delay:.1f} s ({event.reason})", "33", sys.stderr), file=sys.stderr)
-                elif isinstance(event, Done):
-                    outcome = event.result, None
-                elif isinstance(event, Failed):
-                    outcome = event.result, event.error
-    except BaseException:  # Ctrl-C or a closed pipe: what arrived is kept, as cancelled
-        await _finish_recording(recorder, None, None, cancelled=True)
-        raise
-    await _finish_recording(recorder, *outcome)
-    return outcome
-
-
-async def _finish_recording(
-    recorder: TurnRecorder | None, result: TurnResult | None, error: FoundryError | None, *, cancelled: bool = False
-) -> None:
-    if recorder is None:
-        return
-    try:
-        await recorder.finish(result, error, cancelled=cancelled)
-    except StoreError as problem:
-        warn_not_saved(problem)
+    to_terminal = out.isatty()
+    ending: Done | Failed | None = None
+    async with aclosing(turn) as events:
+        async for event in events:
+            match event:
+                case TextDelta(text=text) if stream_text:
+                    out.write(terminal_text(text) if to_terminal else text)
+                    out.flush()
+                case RetryScheduled(delay=delay, reason=reason):
+                    print(paint(f"retrying in {delay:.1f} s ({reason})", "33", sys.stderr), file=sys.stderr)
+                case HistoryWarning(error=error):
+                    warn_not_saved(error)
+                case Done() | Failed():
+                    ending = event
+    if ending is None:  # run_turn always ends with Done or Failed, unless cancelled (which raises)
+        raise RuntimeError("the turn ended without a result")
+    return ending
 
 
 def turn_summary(result: TurnResult, conversation_id: str | None) -> str:
@@ -164,10 +152,9 @@ def turn_summary(result: TurnResult, conversation_id: str | None) -> str:
     return " · ".join(parts) + (f"\n{ids}" if ids else "")
 
 
-def json_output(
-    profile: Profile, result: TurnResult, error: FoundryError | None, conversation_id: str | None
-) -> dict[str, Any]:
+def json_output(profile: Profile, answer: Answer) -> dict[str, Any]:
     """The Anthropic Messages format, plus a `foundry` object with what support and scripts need."""
+    result, error = answer.result, answer.error
     timings = result.timings
     message = result.to_message_dict()
     message["foundry"] = {
@@ -179,7 +166,7 @@ def json_output(
         "endpoint": profile.endpoint_url(),
         "deployment": result.deployment,
         "profile": profile.name,
-        "conversation_id": conversation_id,
+        "conversation_id": answer.conversation_id,
         "error": error.to_dict() if error else None,
     }
     return message

@@ -37,6 +37,9 @@ Faults:
     ``x-emulator-delay-ms`` sets the wait (default 2000).
 ``crlf``
     A normal stream with CRLF line endings. No effect without ``stream: true``.
+``refusal``
+    200 and a refusal as the real service streams it: one empty text block, then
+    ``stop_reason: "refusal"``. No effect without ``stream: true``.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ DEFAULT_DELAY_MS = 2000
 # Errors that replace the reply, then faults inside the stream.
 FAULT_NAMES = frozenset({
     "429", "529", "500", "html-502", "unknown-deployment",
-    "stream-error", "drop", "malformed", "slow-first-token", "crlf",
+    "stream-error", "drop", "malformed", "slow-first-token", "crlf", "refusal",
 })  # fmt: skip
 # How many deltas `stream-error` and `drop` let through before failing.
 _DELTAS_BEFORE_FAILURE = 20
@@ -69,6 +72,14 @@ _BROKEN_EVENTS = (
     Event(b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del\n\n'),
 )
 _KEEP_ALIVE_COMMENT = Event(b": keep-alive\n\n")
+_REFUSAL_EVENTS = (
+    encode_event("content_block_start", {"type": "content_block_start", "index": 0,
+                                         "content_block": {"type": "text", "text": ""}}),
+    encode_event("content_block_stop", {"type": "content_block_stop", "index": 0}),
+    encode_event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "refusal", "stop_sequence": None},
+                                   "usage": {"output_tokens": 1}}),
+    encode_event("message_stop", {"type": "message_stop"}),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +126,8 @@ class Fault:
         if self.name == "crlf":
             # JSON escapes newlines inside strings, so every raw \n in an event is a line ending.
             return dataclasses.replace(script, events=[Event(e.data.replace(b"\n", b"\r\n"), e.tokens) for e in events])
+        if self.name == "refusal":  # the message_start, then nothing but the refusal
+            return dataclasses.replace(script, events=[*events[:1], *_REFUSAL_EVENTS])
         if self.name == "slow-first-token":
             return dataclasses.replace(script, first_token_delay=self.first_token_delay)
         return script

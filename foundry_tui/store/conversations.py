@@ -99,33 +99,6 @@ class Conversation:
     system: str | None
     messages: list[StoredMessage]
 
-    def context_messages(self) -> list[dict[str, Any]]:
-        """What continuing the conversation sends: every prompt with its reply.
-
-        Like the chat view within a session, a failed, cancelled or interrupted reply is sent as the
-        text that arrived; a prompt whose reply has no text (or is still streaming elsewhere) is
-        left out with it, so the roles alternate as the API requires.
-        """
-        messages: list[dict[str, Any]] = []
-        prompt: StoredMessage | None = None
-        for message in self.messages:
-            if message.role == "user":
-                prompt = message
-                continue
-            reply = _context_blocks(message)
-            if prompt is not None and reply:
-                messages += [{"role": "user", "content": prompt.blocks()}, {"role": "assistant", "content": reply}]
-            prompt = None
-        return messages
-
-
-def _context_blocks(reply: StoredMessage) -> list[dict[str, Any]]:
-    if reply.state == "complete":
-        return reply.blocks()
-    if reply.state == "streaming" or not reply.text.strip():
-        return []
-    return [{"type": "text", "text": reply.text}]  # partial blocks (an unsigned thinking block) would be refused
-
 
 @dataclass(slots=True)
 class SearchHit:

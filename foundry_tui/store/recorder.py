@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from foundry_tui.format import to_ms
 from foundry_tui.service.errors import CredentialError, FoundryError, SetupError
-from foundry_tui.service.events import ResponseStarted, RetryScheduled, StreamEvent, TextDelta, UsageUpdated
-from foundry_tui.service.messages import TextBlock, TurnResult, Usage
+from foundry_tui.service.events import ResponseStarted, RetryScheduled, StreamEvent
+from foundry_tui.service.messages import TurnResult
+from foundry_tui.service.partial import ArrivedSoFar
 from foundry_tui.store.conversations import FinishedReply, MessageState, ReplyDetails, StartedTurn
 from foundry_tui.store.usage import CANCELLED, RequestContext
 
@@ -37,10 +38,8 @@ class TurnRecorder:
         self._store = store
         self._context = context
         self._interval = interval
-        self._parts: list[str] = []
+        self._arrived = ArrivedSoFar(context.deployment)
         self._saved_chars = 0
-        self._usage = Usage()
-        self._response: ResponseStarted | None = None
         self._failure: BaseException | None = None
         self._loop = asyncio.get_running_loop()
         self._timer = self._loop.call_later(interval, self._checkpoint)
@@ -50,24 +49,19 @@ class TurnRecorder:
         return self.turn.conversation_id
 
     def feed(self, event: StreamEvent) -> None:
-        kind = type(event)
-        if kind is TextDelta:
-            self._parts.append(event.text)
-        elif kind is UsageUpdated:
-            self._usage = event.usage
-        elif kind is ResponseStarted:  # the ids are worth keeping before any text
-            self._response = event
-            message_id, ids = self.turn.reply_message_id, (event.request_id, event.apim_request_id)
-            self._write(lambda store: store.conversations.set_request_ids(message_id, *ids))
-        elif kind is RetryScheduled:  # the failed attempt was a request too
-            error = event.error
-            row = self._context.row(
-                status=error.status,
-                error_kind=error.kind,
-                request_id=error.request_id,
-                apim_request_id=error.apim_request_id,
-            )
-            self._write(lambda store: store.usage.log(row))
+        self._arrived.feed(event)
+        match event:
+            case ResponseStarted(request_id=request_id, apim_request_id=apim_request_id):  # kept before any text
+                message_id = self.turn.reply_message_id
+                self._write(lambda store: store.conversations.set_request_ids(message_id, request_id, apim_request_id))
+            case RetryScheduled(error=error):  # the failed attempt was a request too
+                row = self._context.row(
+                    status=error.status,
+                    error_kind=error.kind,
+                    request_id=error.request_id,
+                    apim_request_id=error.apim_request_id,
+                )
+                self._write(lambda store: store.usage.log(row))
 
     async def finish(
         self, result: TurnResult | None, error: FoundryError | None = None, *, cancelled: bool = False
@@ -78,7 +72,7 @@ class TurnRecorder:
         events brought is kept. Raises StoreError if this or any earlier write of the turn failed.
         """
         self._timer.cancel()
-        result = result or self._partial_result()
+        result = result or self._arrived.result()
         state: MessageState = "cancelled" if cancelled else "failed" if error is not None else "complete"
         details = self._details(result, error)
         reply = FinishedReply(state, result.text, [block.to_dict() for block in result.content], details)
@@ -104,8 +98,7 @@ class TurnRecorder:
             raise self._failure
 
     def _checkpoint(self) -> None:
-        text = "".join(self._parts)
-        self._parts = [text]
+        text = self._arrived.text
         changed = len(text) != self._saved_chars  # the text only grows
         self._saved_chars = len(text)
         message_id = self.turn.reply_message_id
@@ -119,18 +112,6 @@ class TurnRecorder:
         """On the writer thread: keep the first failure for finish() to report."""
         if self._failure is None:
             self._failure = future.exception()
-
-    def _partial_result(self) -> TurnResult:
-        text = "".join(self._parts)
-        response = self._response
-        return TurnResult(
-            deployment=self._context.deployment,
-            content=[TextBlock(text)] if text else [],
-            usage=self._usage,
-            status=response.status if response else None,
-            request_id=response.request_id if response else None,
-            apim_request_id=response.apim_request_id if response else None,
-        )
 
     def _details(self, result: TurnResult, error: FoundryError | None) -> ReplyDetails:
         return ReplyDetails(

@@ -146,11 +146,6 @@ def test_ask_retries_a_429_then_answers(env_for):
     assert result.stdout.strip()
 
 
-def test_ask_without_prompt_is_a_config_error():
-    result = foundry("ask", stdin="")
-    assert result.returncode == exitcodes.CONFIG and "no prompt" in result.stderr
-
-
 def test_profile_add_list_default_remove(foundry_home):
     added = foundry("profile", "add", "work", "--resource", "my-resource", "--deployment", "claude-haiku-4-5")
     assert added.returncode == 0, added.stderr

@@ -380,25 +380,6 @@ def test_a_stale_stream_reads_as_interrupted_and_a_live_one_does_not(tmp_path):
         assert store.conversations.load(dead.conversation_id).messages[1].text == "partial answ"
 
 
-def test_continuing_sends_complete_turns_and_partial_replies(store):
-    first = add_turn(store, "one", "reply one")
-    cid = first.conversation_id
-    add_turn(store, "two", "", conversation_id=cid, state="failed", error={"kind": "rate_limit"})  # nothing arrived
-    add_turn(store, "three", "partial thr", conversation_id=cid, state="failed")
-    store.conversations.start_turn("four", profile="p", deployment="d", conversation_id=cid)  # still streaming
-    thinking = [{"type": "thinking", "thinking": "hmm", "signature": "sig"}, {"type": "text", "text": "five!"}]
-    turn = store.conversations.start_turn("five", profile="p", deployment="d", conversation_id=cid)
-    store.conversations.finish_reply(turn.reply_message_id, FinishedReply("complete", "five!", thinking))
-    assert store.conversations.load(cid).context_messages() == [
-        {"role": "user", "content": [{"type": "text", "text": "one"}]},
-        {"role": "assistant", "content": [{"type": "text", "text": "reply one"}]},
-        {"role": "user", "content": [{"type": "text", "text": "three"}]},
-        {"role": "assistant", "content": [{"type": "text", "text": "partial thr"}]},
-        {"role": "user", "content": [{"type": "text", "text": "five"}]},
-        {"role": "assistant", "content": thinking},
-    ]
-
-
 def test_starting_a_turn_in_a_missing_conversation_fails(store):
     with pytest.raises(StoreError, match="no conversation nosuchconv"):
         store.conversations.start_turn("hi", profile="p", deployment="d", conversation_id="nosuchconv")

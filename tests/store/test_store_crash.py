@@ -13,6 +13,7 @@ import pytest
 
 from foundry_tui import exitcodes
 from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.session.chat import ChatSession
 from foundry_tui.store.store import Store
 
 PROMPT = "Write a long report with code and a table"
@@ -82,7 +83,7 @@ def test_sigkill_mid_stream_keeps_the_prompt_the_ids_and_all_but_the_last_second
     with Store.open() as store:
         conversation = store.conversations.latest()
         assert conversation.messages[1].state == "interrupted"  # for good
-        assert conversation.context_messages()[1]["content"] == [{"type": "text", "text": reply.text}]
+        assert ChatSession.resume(conversation).messages[1]["content"] == [{"type": "text", "text": reply.text}]
 
 
 def test_ctrl_c_mid_stream_keeps_the_partial_reply_as_cancelled(slow_emulator):

@@ -31,7 +31,7 @@ async def test_a_prompt_streams_a_reply_with_usage_and_ids(demo_app):
         footer = str(turn.query_one(".turn-footer").render())
         assert "claude-sonnet-4-5" in footer and " in · " in footer and "$" in footer and "tok/s" in footer
         assert turn.request_id in footer and "end_turn" in footer
-        assert app.screen.messages[-1]["role"] == "assistant"
+        assert app.screen.session.messages[-1]["role"] == "assistant"
         status = str(app.screen.query_one("#status-bar").render())
         assert "demo" in status and "claude-sonnet-4-5" in status and "$0.0" in status
 
@@ -69,7 +69,7 @@ async def test_escape_cancels_and_keeps_the_partial_reply(demo_app):
         assert turn.reply_source == partial  # nothing arrives after the cancel
         assert "cancelled" in str(turn.query_one(".turn-status").render())
         assert turn.query_one(MarkdownView).source == partial
-        assert app.screen.messages[-1] == {"role": "assistant", "content": partial}
+        assert app.screen.session.messages[-1] == {"role": "assistant", "content": [{"type": "text", "text": partial}]}
 
 
 async def test_an_error_shows_message_hint_ids_and_retry(demo_app):
@@ -81,14 +81,14 @@ async def test_an_error_shows_message_hint_ids_and_retry(demo_app):
         text = str(turn.query_one(ProblemView).render())
         assert "404" in text and "deployment" in text.lower()
         assert "hint:" in text and "request-id: req_" in text and "apim-request-id" in text
-        assert app.screen.messages == []  # the unanswered prompt is not sent again as context
+        assert app.screen.session.messages == []  # the unanswered prompt is not sent again as context
         app.use_deployment("claude-haiku-4-5")
         await pilot.press("f5")
         await wait_until(pilot, lambda: len(app.screen.query(TurnView)) == 2)
         retry = app.screen.query(TurnView).last()
         assert retry.prompt == "hello"
         await wait_until(pilot, lambda: retry.state == "done")
-        assert [m["role"] for m in app.screen.messages] == ["user", "assistant"]
+        assert [m["role"] for m in app.screen.session.messages] == ["user", "assistant"]
 
 
 async def test_a_429_shows_the_retry_wait_then_answers(demo_app):
@@ -115,7 +115,7 @@ async def test_a_second_turn_sends_the_conversation(demo_app):
     async with app.run_test(size=SIZE) as pilot:
         first = await answered(pilot, "hello")
         second = await answered(pilot, "and again")
-        assert [m["role"] for m in app.screen.messages] == ["user", "assistant", "user", "assistant"]
+        assert [m["role"] for m in app.screen.session.messages] == ["user", "assistant", "user", "assistant"]
         assert second.result.usage.input_tokens > first.result.usage.input_tokens
 
 
@@ -125,7 +125,7 @@ async def test_new_chat_clears_the_conversation(demo_app):
         await answered(pilot, "hello")
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert not app.screen.query(TurnView) and app.screen.messages == []
+        assert not app.screen.query(TurnView) and app.screen.session.messages == []
         assert "session 0 in · 0 out" in str(app.screen.query_one("#status-bar").render())
 
 
@@ -175,7 +175,7 @@ async def test_keys_echo_while_a_long_reply_streams(demo_app):
 async def test_thinking_shows_collapsed_and_expands_on_demand(demo_app):
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.thinking_budget = 2048
+        app.screen.session.settings.thinking_budget = 2048
         turn = await answered(pilot, "Explain caching")
         await pilot.pause()
         from textual.widgets import Collapsible
@@ -184,7 +184,7 @@ async def test_thinking_shows_collapsed_and_expands_on_demand(demo_app):
         assert thinking.collapsed and str(turn.query_one(".thinking-text").render()).strip()
         await pilot.press("ctrl+t")
         assert not thinking.collapsed
-        sent = app.screen.messages[-1]["content"]
+        sent = app.screen.session.messages[-1]["content"]
         assert sent[0]["type"] == "thinking" and sent[0]["signature"]  # kept for the next turn
         assert sent[1]["type"] == "text"
 

@@ -140,7 +140,7 @@ async def test_lists_the_conversations_most_recent_first_and_enter_resumes_one(m
         await settled(app, pilot)
         chat = app.screen
         assert [turn.prompt for turn in chat.query(TurnView)] == SEEDED[1][0]
-        assert chat.conversation_id == ids[1]
+        assert chat.session.conversation_id == ids[1]
 
 
 async def test_a_word_search_finds_messages_and_an_id_search_finds_its_turn(make_app):
@@ -168,7 +168,7 @@ async def test_a_request_id_pasted_into_the_search_opens_the_turns_conversation(
         await seeded(app, pilot)
         turn = await answered(pilot, "Write a short list")
         chat = app.screen
-        saved_id = chat.conversation_id
+        saved_id = chat.session.conversation_id
         await pilot.press("ctrl+n")
         assert not chat.query(TurnView)
         screen = await open_list(app, pilot)
@@ -180,8 +180,8 @@ async def test_a_request_id_pasted_into_the_search_opens_the_turns_conversation(
         await settled(app, pilot)
         [shown] = chat.query(TurnView)
         assert shown.prompt == "Write a short list" and shown.request_id == turn.request_id
-        assert chat.conversation_id == saved_id
-        assert [m["role"] for m in chat.messages] == ["user", "assistant"]  # continuing sends them
+        assert chat.session.conversation_id == saved_id
+        assert [m["role"] for m in chat.session.messages] == ["user", "assistant"]  # continuing sends them
 
 
 async def test_rename_saves_the_new_title_and_escape_keeps_the_old(make_app):
@@ -228,7 +228,7 @@ async def test_delete_asks_first_n_keeps_and_y_deletes_and_clears_the_chat_showi
         assert screen.query_one(ConversationTable).cursor_row == 1  # on the next one
         remaining = await app.store.call(lambda s: [c.id for c in s.conversations.recent()])
         assert ids[1] not in remaining and len(remaining) == len(SEEDED) - 1
-        assert chat.conversation_id is None and not chat.query(TurnView)  # its next turn would be saved nowhere
+        assert chat.session.conversation_id is None and not chat.query(TurnView)  # its next turn would be saved nowhere
 
 
 async def test_export_writes_markdown_and_json_into_the_current_folder(make_app, tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ from textual.widgets import Input, Static, TextArea
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import Profile, RequestDefaults
 from foundry_tui.config.secrets import Secrets
+from foundry_tui.session.chat import ChatSettings
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.screens.chat_settings import ChatSettingsScreen, parse_max_tokens, parse_temperature, parse_thinking
@@ -106,7 +107,7 @@ async def test_settings_start_from_the_profile_defaults_validate_inline_and_appl
         assert str(settings.query_one("#max-tokens-problem", Static).content) == "At least 1."
         assert settings.query_one("#temperature-problem", Static).display
         await pilot.press("ctrl+s")
-        assert app.screen is settings and chat.max_tokens is None  # nothing applied
+        assert app.screen is settings and chat.session.settings.max_tokens is None  # nothing applied
 
         settings.query_one("#system", TextArea).text = "Answer in French."
         max_tokens.value = "512"
@@ -116,8 +117,8 @@ async def test_settings_start_from_the_profile_defaults_validate_inline_and_appl
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is chat
-        assert (chat.system, chat.max_tokens, chat.temperature) == ("Answer in French.", 512, None)
-        request = chat.build_request("claude-sonnet-4-5")
+        assert (chat.session.settings.system, chat.session.settings.max_tokens, chat.session.settings.temperature) == ("Answer in French.", 512, None)
+        request = chat.session.request("hi", "claude-sonnet-4-5", app.profile.defaults)
         assert (request.system, request.max_tokens, request.temperature) == ("Answer in French.", 512, 0.5)
 
 
@@ -125,7 +126,7 @@ async def test_settings_show_the_conversations_own_values_and_escape_cancels():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         chat = app.screen
-        chat.system, chat.max_tokens, chat.temperature = "Mine.", 100, 0.25
+        chat.session.settings = ChatSettings(system="Mine.", max_tokens=100, temperature=0.25)
         settings = await open_settings(app, pilot)
         assert settings.query_one("#system", TextArea).text == "Mine."
         assert (settings.query_one("#max-tokens", Input).value, settings.query_one("#temperature", Input).value) == (
@@ -135,7 +136,7 @@ async def test_settings_show_the_conversations_own_values_and_escape_cancels():
         settings.query_one("#max-tokens", Input).value = "7"
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is chat and chat.max_tokens == 100
+        assert app.screen is chat and chat.session.settings.max_tokens == 100
 
 
 # -- snapshots -------------------------------------------------------------------------------------
@@ -180,7 +181,7 @@ async def test_thinking_budget_must_leave_room_for_the_answer():
         settings.query_one("#thinking", Input).value = "1024"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is chat and chat.thinking_budget == 1024
-        request = chat.build_request("claude-sonnet-4-5")
+        assert app.screen is chat and chat.session.settings.thinking_budget == 1024
+        request = chat.session.request("hi", "claude-sonnet-4-5", app.profile.defaults)
         assert request.to_body()["thinking"] == {"type": "enabled", "budget_tokens": 1024}
         assert "temperature" not in request.to_body()

@@ -23,7 +23,7 @@ async def test_a_turn_is_saved_and_the_next_start_shows_it_again(make_app):
     async with app.run_test(size=SIZE) as pilot:
         await history_ready(app, pilot)
         turn = await answered(pilot, "Write a short list")
-        saved_id, reply = app.screen.conversation_id, turn.reply_source
+        saved_id, reply = app.screen.session.conversation_id, turn.reply_source
     with Store.open() as store:
         conversation = store.conversations.load(saved_id)
     assert [(m.role, m.state) for m in conversation.messages] == [("user", "complete"), ("assistant", "complete")]
@@ -36,9 +36,9 @@ async def test_a_turn_is_saved_and_the_next_start_shows_it_again(make_app):
         assert shown.prompt == "Write a short list" and shown.state == "done"
         assert shown.query_one(MarkdownView).source == reply
         assert shown.request_id == turn.request_id and turn.request_id in str(shown.query_one(".turn-footer").render())
-        assert [m["role"] for m in again.screen.messages] == ["user", "assistant"]  # continuing sends them
+        assert [m["role"] for m in again.screen.session.messages] == ["user", "assistant"]  # continuing sends them
         await answered(pilot, "and more")
-        assert again.screen.conversation_id == saved_id
+        assert again.screen.session.conversation_id == saved_id
     with Store.open() as store:
         assert len(store.conversations.load(saved_id).messages) == 4
 
@@ -60,7 +60,7 @@ async def test_an_interrupted_turn_shows_with_its_partial_reply_ids_and_a_retry(
         retry = app.screen.query(TurnView).last()
         assert retry.prompt == "Tell me everything"
         await wait_until(pilot, lambda: retry.state == "done")
-        assert [m["role"] for m in app.screen.messages] == ["user", "assistant"]  # the partial reply was replaced
+        assert [m["role"] for m in app.screen.session.messages] == ["user", "assistant"]  # the partial reply was replaced
 
 
 async def test_new_chat_starts_a_new_conversation(make_app):
@@ -68,10 +68,10 @@ async def test_new_chat_starts_a_new_conversation(make_app):
     async with app.run_test(size=SIZE) as pilot:
         await history_ready(app, pilot)
         await answered(pilot, "hello")
-        first_id = app.screen.conversation_id
+        first_id = app.screen.session.conversation_id
         await pilot.press("ctrl+n")
         await answered(pilot, "hello again")
-        assert app.screen.conversation_id not in (None, first_id)
+        assert app.screen.session.conversation_id not in (None, first_id)
 
 
 async def test_quitting_mid_reply_saves_the_turn_as_cancelled(make_app):
@@ -83,7 +83,7 @@ async def test_quitting_mid_reply_saves_the_turn_as_cancelled(make_app):
             await history_ready(app, pilot)
             turn = await send(pilot, "Write a long report")
             await wait_until(pilot, lambda: len(turn.reply_source) > 30)
-            conversation_id = app.screen.conversation_id
+            conversation_id = app.screen.session.conversation_id
         # leaving run_test quits the app with the reply still streaming
     with Store.open() as store:
         reply = store.conversations.load(conversation_id).messages[1]

@@ -1,14 +1,15 @@
 """The chat view: the conversation log, the prompt, and the streaming worker.
 
-The worker is an async Textual worker on the app's event loop; it only consumes typed events from
-the service layer and hands them to the turn's widget, which buffers them until the next frame.
+The conversation's rules live in `ChatSession` and its turn loop in `run_turn()` (shared with
+`ask`). The worker is an async Textual worker on the app's event loop; it only renders the events
+`run_turn()` yields into the turn's widget, which buffers them until the next frame.
 """
 
 from __future__ import annotations
 
 import asyncio
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +20,7 @@ from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
 from foundry_tui.format import cost, tokens
+from foundry_tui.session.chat import ChatSession
 from foundry_tui.ui.format import turn_cost
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.problem import problem_notice
@@ -26,10 +28,11 @@ from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
 
 if TYPE_CHECKING:  # the service layer loads with the first turn; the store after the first frame
+    from foundry_tui.config.profile import Profile
     from foundry_tui.service.errors import FoundryError
-    from foundry_tui.service.messages import MessageRequest, TurnResult
+    from foundry_tui.service.messages import TurnResult
+    from foundry_tui.session.turn import TurnEvent
     from foundry_tui.store.conversations import Conversation
-    from foundry_tui.store.recorder import TurnRecorder
     from foundry_tui.ui.app import FoundryApp
 
 WELCOME = (
@@ -42,7 +45,7 @@ class StatusBar(Static):
     """Profile, deployment and session totals: always visible at the top."""
 
 
-class ChatScreen(Screen):
+class ChatScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", key_display="esc"),
         Binding("ctrl+r", "copy_ids", "Copy ids", key_display="^r"),
@@ -63,12 +66,7 @@ class ChatScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.messages: list[dict[str, Any]] = []  # the conversation sent to the API
-        self.conversation_id: str | None = None  # where the history saves the next turn
-        self.system: str | None = None
-        self.max_tokens: int | None = None
-        self.temperature: float | None = None
-        self.thinking_budget: int | None = None
+        self.session = ChatSession()  # the messages, the settings and the conversation id
         self.session_cost = 0.0
         self.session_input = 0
         self.session_output = 0
@@ -108,121 +106,73 @@ class ChatScreen(Screen):
         if app.profile is None or app.deployment is None:
             self.notify("Set up a profile and pick a deployment first (F3, ctrl+o).", severity="error")
             return None
-        self.messages.append({"role": "user", "content": prompt})
         turn = TurnView(prompt, app.deployment, prices=app.profile.prices)
         turn.add_class("streaming")
         log = self.query_one("#chat-log", VerticalScroll)
         log.mount(turn)
         log.scroll_end(animate=False)
         log.anchor()
-        self.stream_turn(turn, self.build_request(app.deployment))
+        self.stream_turn(turn, app.profile, app.deployment)
         return turn
 
-    def build_request(self, deployment: str) -> MessageRequest:
-        from foundry_tui.service.messages import MessageRequest
-
-        defaults = self.app.profile.defaults
-        temperature = self.temperature if self.temperature is not None else defaults.temperature
-        return MessageRequest(
-            model=deployment,
-            messages=list(self.messages),
-            max_tokens=self.max_tokens or defaults.max_tokens,
-            system=self.system if self.system is not None else defaults.system,
-            temperature=None if self.thinking_budget else temperature,  # the API rejects both together
-            thinking_budget=self.thinking_budget,
-        )
-
     @work(exclusive=True, group="turn", exit_on_error=False)
-    async def stream_turn(self, turn: TurnView, request: MessageRequest) -> None:
-        from foundry_tui.service.errors import SetupError
-        from foundry_tui.service.events import Done, Failed, ResponseStarted, RetryScheduled, TextDelta, ThinkingDelta
+    async def stream_turn(self, turn: TurnView, profile: Profile, deployment: str) -> None:
+        """Render the events of one `run_turn()`; whatever happens, the turn does not stay streaming."""
+        from foundry_tui.service.errors import SetupError, StreamError
+        from foundry_tui.session.turn import BUG_HINT, run_turn
 
         try:
-            client = self.app.client()
+            client = self.app.client(profile)
         except ConfigError as error:
             self.turn_failed(turn, SetupError(str(error), hint=error.hint), None)
             return
-        recorder = await self.start_recording(turn.prompt, request)
-        outcome: tuple[TurnResult | None, FoundryError | None] = (None, None)
         try:
-            async with aclosing(client.stream(request)) as events:
+            history = await self.app.history()
+            events = run_turn(
+                self.session, turn.prompt, client=client, profile=profile, deployment=deployment,
+                history=history, source="chat", detach=self.app.finish_before_exit,
+            )  # fmt: skip
+            async with aclosing(events):
                 async for event in events:
-                    if recorder is not None:
-                        recorder.feed(event)
-                    kind = type(event)
-                    if kind is TextDelta:
-                        turn.add_text(event.text)
-                    elif kind is ThinkingDelta:
-                        turn.add_thinking(event.thinking)
-                    elif kind is ResponseStarted:
-                        self.app.close_device_code()
-                        turn.set_ids(event.request_id, event.apim_request_id)
-                    elif kind is RetryScheduled:
-                        turn.retry_scheduled(event)
-                    elif kind is Done:
-                        outcome = (event.result, None)
-                        self.turn_done(turn, event.result)
-                    elif kind is Failed:
-                        outcome = (event.result, event.error)
-                        self.app.close_device_code()
-                        self.turn_failed(turn, event.error, event.result)
+                    self.show_event(turn, event)
         except asyncio.CancelledError:
-            saving = None
-            if recorder is not None:  # saved even when the app is quitting: it waits for this
-                saving = self.app.finish_before_exit(self.finish_recording(recorder, None, None, cancelled=True))
             if turn.is_attached:  # not when the app is closing around it
                 turn.cancelled()
-                self.keep_partial_reply(turn)
-            if saving is not None:
-                await asyncio.shield(saving)
             raise
-        if recorder is not None:
-            await self.finish_recording(recorder, *outcome)
+        except Exception as bug:  # a rendering bug: the turn was saved as cancelled; say it failed
+            if turn.state == "streaming":
+                self.turn_failed(turn, StreamError(f"the reply could not be shown ({type(bug).__name__})", hint=BUG_HINT), None)
 
-    async def start_recording(self, prompt: str, request: MessageRequest) -> TurnRecorder | None:
-        """Save the prompt before the request goes out; the turn joins the open conversation."""
-        from foundry_tui.store.errors import StoreError
-        from foundry_tui.store.usage import RequestContext
+    def show_event(self, turn: TurnView, event: TurnEvent) -> None:
+        from foundry_tui.service.events import Done, Failed, ResponseStarted, RetryScheduled, TextDelta, ThinkingDelta
+        from foundry_tui.session.turn import HistoryWarning
 
-        store = await self.app.history()
-        if store is None or self.app.profile is None:
-            return None
-        context = RequestContext.for_profile("chat", self.app.profile, request.model)
-        try:
-            recorder = await store.start_turn(prompt, context, conversation_id=self.conversation_id, system=request.system)
-        except StoreError as error:
-            self.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
-            return None
-        self.conversation_id = recorder.conversation_id
-        return recorder
-
-    async def finish_recording(
-        self, recorder: TurnRecorder, result: TurnResult | None, error: FoundryError | None, *, cancelled: bool = False
-    ) -> None:
-        from foundry_tui.store.errors import StoreError
-
-        try:
-            await recorder.finish(result, error, cancelled=cancelled)
-        except StoreError as failure:
-            self.notify(problem_notice(failure), title="This turn is not saved", severity="warning", markup=False)
+        match event:
+            case TextDelta(text=text):
+                turn.add_text(text)
+            case ThinkingDelta(thinking=thinking):
+                turn.add_thinking(thinking)
+            case ResponseStarted(request_id=request_id, apim_request_id=apim_request_id):
+                self.app.close_device_code()
+                turn.set_ids(request_id, apim_request_id)
+            case RetryScheduled():
+                turn.retry_scheduled(event)
+            case HistoryWarning(error=error):
+                self.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
+            case Done(result=result):
+                self.turn_done(turn, result)
+            case Failed(error=error, result=result):
+                self.app.close_device_code()
+                self.turn_failed(turn, error, result)
 
     def turn_done(self, turn: TurnView, result: TurnResult) -> None:
         turn.finished(result)
-        self.messages.append({"role": "assistant", "content": [block.to_dict() for block in result.content]})
         self.add_to_totals(result)
 
     def turn_failed(self, turn: TurnView, error: FoundryError, result: TurnResult | None) -> None:
         turn.failed(error, result)
         if result is not None:
             self.add_to_totals(result)
-        self.keep_partial_reply(turn)
-
-    def keep_partial_reply(self, turn: TurnView) -> None:
-        """The API needs alternating roles: keep a partial reply, or drop the unanswered prompt."""
-        if turn.reply_source.strip():
-            self.messages.append({"role": "assistant", "content": turn.reply_source})
-        elif self.messages and self.messages[-1]["role"] == "user":
-            self.messages.pop()
 
     def add_to_totals(self, result: TurnResult) -> None:
         self.session_input += result.usage.input_tokens
@@ -246,9 +196,9 @@ class ChatScreen(Screen):
         self.action_cancel()
         log = self.query_one("#chat-log", VerticalScroll)
         await log.remove_children(TurnView)
-        self.messages = conversation.context_messages()
-        self.conversation_id = conversation.id
-        self.system = conversation.system
+        settings = self.session.settings
+        settings.system = None  # the conversation's own system prompt applies
+        self.session = ChatSession.resume(conversation, settings)
         prices = self.app.profile.prices if self.app.profile else {}
         await self.show_turns(turns_of(conversation, prices))
 
@@ -316,9 +266,7 @@ class ChatScreen(Screen):
 
     def action_new_chat(self) -> None:
         self.action_cancel()
-        self.messages.clear()
-        self.conversation_id = None
-        self.system = None
+        self.session.reset()
         log = self.query_one("#chat-log", VerticalScroll)
         log.remove_children(TurnView)
         self.session_cost = 0.0
@@ -351,8 +299,8 @@ class ChatScreen(Screen):
         if self.streaming_turn() is not None:
             self.notify("Wait for the current reply, or press Esc.", severity="warning")
             return
-        if turn is self.query(TurnView).last() and turn.reply_source.strip():
-            del self.messages[-2:]  # the prompt and the partial reply kept for context
+        if turn is self.query(TurnView).last():
+            self.session.retry(turn.prompt)  # the unfinished exchange is replaced, not repeated
         self.start_turn(turn.prompt)
 
     def action_toggle_thinking(self) -> None:

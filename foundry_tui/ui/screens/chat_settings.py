@@ -106,9 +106,8 @@ class ChatSettingsScreen(DialogScreen[bool]):
 
     def compose(self) -> ComposeResult:
         defaults = self.app.profile.defaults if self.app.profile else RequestDefaults()
-        system = self.chat.system if self.chat.system is not None else defaults.system
-        max_tokens = self.chat.max_tokens or defaults.max_tokens
-        temperature = self.chat.temperature if self.chat.temperature is not None else defaults.temperature
+        effective = self.chat.session.effective(defaults)
+        system, max_tokens, temperature = effective.system, effective.max_tokens, effective.temperature
         with self.dialog("Chat settings · this conversation", id="chat-settings"):
             yield Label("System prompt, sent with every turn", classes="field-label")
             yield TextArea(system or "", id="system", soft_wrap=True, tab_behavior="focus")
@@ -123,7 +122,7 @@ class ChatSettingsScreen(DialogScreen[bool]):
                     yield Static(id="temperature-problem", classes="problem", markup=False)
                 with Vertical(classes="number"):
                     yield Label("Thinking budget, tokens", classes="field-label")
-                    budget = self.chat.thinking_budget
+                    budget = effective.thinking_budget
                     yield Input("" if budget is None else str(budget), placeholder="empty: off", id="thinking")
                     yield Static(id="thinking-problem", classes="problem", markup=False)
             with Horizontal(classes="buttons"):
@@ -169,10 +168,11 @@ class ChatSettingsScreen(DialogScreen[bool]):
             self.show_problem(fields["thinking"], "Must be below max tokens, which must leave room for the answer.")
             fields["thinking"].focus()
             return
-        self.chat.system = self.query_one("#system", TextArea).text
-        self.chat.max_tokens = max_tokens
-        self.chat.temperature = parse_temperature(fields["temperature"].value)
-        self.chat.thinking_budget = thinking
+        settings = self.chat.session.settings
+        settings.system = self.query_one("#system", TextArea).text
+        settings.max_tokens = max_tokens
+        settings.temperature = parse_temperature(fields["temperature"].value)
+        settings.thinking_budget = thinking
         self.chat.refresh_status()
         self.notify("Settings apply to the next turns of this conversation.", title="Chat settings saved")
         self.dismiss(True)

@@ -387,7 +387,7 @@ class ConversationsScreen(DialogScreen[None]):
             self.say_problem(error)
             return
         chat = self.app.chat_screen()
-        if chat.conversation_id == entry.conversation_id:  # its turns would be saved to nowhere
+        if chat.session.conversation_id == entry.conversation_id:  # its turns would be saved to nowhere
             chat.action_new_chat()
         self.action_stop_editing()
         self.notify(f"Deleted “{entry.title}”", markup=False)

@@ -17,6 +17,7 @@ from textual.widgets import Button, Collapsible, Static
 
 from foundry_tui.config.profile import Price
 from foundry_tui.format import request_ids
+from foundry_tui.session.chat import REFUSAL_NOTE
 from foundry_tui.ui.format import turn_footer
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.problem import ProblemView
@@ -145,8 +146,9 @@ class TurnView(Vertical, can_focus=True):
             "cancelled": "⊘ cancelled — the partial reply is kept",
             "interrupted": "⊘ interrupted — the app stopped before this reply finished; what arrived is kept",
         }
-        self._status(notes.get(self.state, ""))
         result = self.result
+        refused = self.state == "done" and result is not None and result.stop_reason == "refusal"
+        self._status(REFUSAL_NOTE if refused else notes.get(self.state, ""))
         lines = []
         if result is not None and result.status and result.status < 400:
             lines.append(turn_footer(result, self._prices))

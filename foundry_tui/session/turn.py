@@ -1,0 +1,172 @@
+"""`run_turn()`: one turn of a `ChatSession`, recorded in the history; the app and `ask` both drive it.
+
+The contract between this loop and a front end (the chat screen, `ask`):
+
+- `run_turn()` is an async generator. Iterate it inside `contextlib.aclosing` and render what it
+  yields: the service's typed `StreamEvent`s, in order, and `HistoryWarning` when the history
+  could not save the turn (the turn goes on).
+- The last event is always `Done` or `Failed`, yielded after the session has settled the reply
+  (so the next turn already sends it back, or not) and after the history has saved it.
+- Any unexpected exception inside the turn (a parser bug, a `RecursionError`) and the overall
+  `timeout` both end the turn as `Failed`, with the partial reply kept, saved and sent back.
+- Cancelling the consuming task, or closing the generator early, ends the turn as cancelled: the
+  partial reply is kept and saved (through `detach`, so a quitting app can wait for the write), and
+  the `CancelledError` (or `GeneratorExit`) goes on up. Nothing is yielded after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from foundry_tui.service.errors import FoundryError, RequestTimedOut, StreamError
+from foundry_tui.service.events import Done, Failed, StreamEvent
+from foundry_tui.service.messages import MessageRequest, TurnResult
+from foundry_tui.service.partial import ArrivedSoFar
+from foundry_tui.session.chat import ChatSession, Exchange, ReplyState
+from foundry_tui.store.errors import StoreError
+from foundry_tui.store.usage import RequestContext
+
+if TYPE_CHECKING:
+    from foundry_tui.config.profile import Profile
+    from foundry_tui.store.async_store import AsyncStore
+    from foundry_tui.store.recorder import TurnRecorder
+
+BUG_HINT = "The partial reply is kept. Retry it; if it happens again, report it with the request ids."
+Detach = Callable[[Coroutine[Any, Any, None]], "asyncio.Future[None]"]
+
+
+class Streamer(Protocol):
+    """What sends a request: `FoundryClient`, or a test's fake."""
+
+    def stream(self, request: MessageRequest) -> AsyncIterator[StreamEvent]: ...
+
+
+@dataclass(slots=True)
+class HistoryWarning:
+    """The history could not save (part of) this turn; the turn itself goes on."""
+
+    error: StoreError
+
+
+TurnEvent = StreamEvent | HistoryWarning
+
+
+async def run_turn(
+    session: ChatSession,
+    prompt: str,
+    *,
+    client: Streamer,
+    profile: Profile,
+    deployment: str,
+    history: AsyncStore | None,
+    source: str,
+    timeout: float | None = None,
+    detach: Detach = asyncio.ensure_future,
+) -> AsyncGenerator[TurnEvent, None]:
+    """Send `prompt` after the session's conversation and yield the turn's events (see the module).
+
+    Args:
+        source: who asks, for the usage log ("chat", "ask").
+        timeout: seconds for the whole turn, retries included; None waits as long as the stream lasts.
+        detach: runs the history write of a cancelled turn as a task (the app's waits before exiting).
+    """
+    request = session.request(prompt, deployment, profile.defaults)
+    exchange = session.begin(prompt)
+    arrived = ArrivedSoFar(deployment)
+    recorder: TurnRecorder | None = None
+    ending: Done | Failed | None = None
+    try:
+        recorder, warning = await _start_recording(history, session, prompt, request, profile, source)
+        if warning is not None:
+            yield warning
+        async with aclosing(_within(client.stream(request), timeout)) as events:
+            async for event in events:
+                arrived.feed(event)
+                if recorder is not None:
+                    recorder.feed(event)
+                if isinstance(event, Done | Failed):
+                    ending = event
+                else:
+                    yield event
+    except (asyncio.CancelledError, GeneratorExit):
+        _settle(session, exchange, arrived.result(), "cancelled")
+        if recorder is not None:  # saved even when the app is quitting: it waits for the detached write
+            await asyncio.shield(detach(_finish_cancelled(recorder, arrived.result())))
+        raise
+    except Exception as problem:  # the deadline, or any bug: the turn ends Failed, never stuck, never a traceback
+        ending = Failed(_error_for(problem, timeout), arrived.result())
+    if ending is None:  # the service always ends with Done or Failed; a fake might not
+        ending = Failed(StreamError("the reply ended without a result", hint=BUG_HINT), arrived.result())
+    error = ending.error if isinstance(ending, Failed) else None
+    _settle(session, exchange, ending.result, "complete" if error is None else "failed")
+    if recorder is not None:
+        not_saved = await _finish(recorder, ending.result, error)
+        if not_saved is not None:
+            yield HistoryWarning(not_saved)
+    yield ending
+
+
+def _error_for(problem: Exception, timeout: float | None) -> FoundryError:
+    if isinstance(problem, TimeoutError) and timeout is not None:
+        return RequestTimedOut(f"no complete reply within {timeout:g} s")
+    return StreamError(f"the reply broke off ({type(problem).__name__})", hint=BUG_HINT)
+
+
+async def _within(events: AsyncIterator[StreamEvent], timeout: float | None) -> AsyncGenerator[StreamEvent, None]:
+    """The events, with one deadline for all of them (only the waits are timed, never a yield)."""
+    deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+    try:
+        while True:
+            async with asyncio.timeout_at(deadline):
+                event = await anext(events, None)
+            if event is None:
+                return
+            yield event
+    finally:
+        if isinstance(events, AsyncGenerator):  # closing the stream closes its HTTP response now
+            await events.aclose()
+
+
+def _settle(session: ChatSession, exchange: Exchange, result: TurnResult, state: ReplyState) -> None:
+    session.settle(exchange, state, [block.to_dict() for block in result.content], result.text)
+
+
+async def _start_recording(
+    history: AsyncStore | None,
+    session: ChatSession,
+    prompt: str,
+    request: MessageRequest,
+    profile: Profile,
+    source: str,
+) -> tuple[TurnRecorder | None, HistoryWarning | None]:
+    """Save the prompt before the request goes out; the turn joins the session's conversation."""
+    if history is None:
+        return None, None
+    context = RequestContext.for_profile(source, profile, request.model)
+    try:
+        recorder = await history.start_turn(
+            prompt, context, conversation_id=session.conversation_id, system=request.system
+        )
+    except StoreError as error:
+        return None, HistoryWarning(error)
+    session.conversation_id = recorder.conversation_id
+    return recorder, None
+
+
+async def _finish_cancelled(recorder: TurnRecorder, result: TurnResult) -> None:
+    """A cancelled turn yields nothing more, so a failed save cannot be said: the turn is just not saved."""
+    await _finish(recorder, result, None, cancelled=True)
+
+
+async def _finish(
+    recorder: TurnRecorder, result: TurnResult, error: FoundryError | None, *, cancelled: bool = False
+) -> StoreError | None:
+    try:
+        await recorder.finish(result, error, cancelled=cancelled)
+    except StoreError as problem:
+        return problem
+    return None

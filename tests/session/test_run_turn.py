@@ -1,0 +1,139 @@
+"""run_turn(): record, stream, finish or cancel, with a fake client (the loop's contract)."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing
+
+import pytest
+
+from foundry_tui.config.profile import Profile
+from foundry_tui.service.errors import RequestTimedOut, StreamError
+from foundry_tui.service.events import Done, Failed, ResponseStarted, TextDelta
+from foundry_tui.service.messages import TextBlock, TurnResult
+from foundry_tui.session.chat import ChatSession
+from foundry_tui.session.turn import HistoryWarning, run_turn
+from foundry_tui.store.async_store import AsyncStore
+from foundry_tui.store.errors import StoreError
+from foundry_tui.store.store import Store
+
+PROFILE = Profile(name="work", base_url="http://127.0.0.1:9/anthropic/", deployments=["dep"])
+
+
+class FakeClient:
+    """Streams the given events, then raises `error` or waits for ever (`hang`)."""
+
+    def __init__(self, *events, error: BaseException | None = None, hang: bool = False) -> None:
+        self.events, self.error, self.hang = events, error, hang
+        self.requests = []
+
+    async def stream(self, request):
+        self.requests.append(request)
+        for event in self.events:
+            yield event
+        if self.error is not None:
+            raise self.error
+        if self.hang:
+            await asyncio.Event().wait()
+
+
+def started() -> ResponseStarted:
+    return ResponseStarted(200, "req_1", "apim-1")
+
+
+def done(*texts: str, stop_reason: str = "end_turn") -> Done:
+    return Done(TurnResult("dep", content=[TextBlock(t) for t in texts], stop_reason=stop_reason, status=200))
+
+
+async def turn_events(session, prompt, client, history=None, **options):
+    async with aclosing(run_turn(session, prompt, client=client, profile=PROFILE, deployment="dep",
+                                 history=history, source="chat", **options)) as events:
+        return [event async for event in events]
+
+
+async def test_a_done_turn_is_sent_back_and_saved():
+    session = ChatSession()
+    history = await AsyncStore.open()
+    try:
+        events = await turn_events(session, "hi", FakeClient(started(), TextDelta(0, "hello"), done("hello")), history)
+    finally:
+        await history.aclose()
+    assert isinstance(events[-1], Done) and [type(e) for e in events[:-1]] == [ResponseStarted, TextDelta]
+    assert session.messages[-1] == {"role": "assistant", "content": [{"type": "text", "text": "hello"}]}
+    with Store.open() as store:
+        assert store.conversations.load(session.conversation_id).messages[1].state == "complete"
+
+
+@pytest.mark.parametrize("bug", [RecursionError("maximum recursion depth exceeded"), KeyError("index")])
+async def test_an_unexpected_exception_ends_the_turn_failed_with_the_partial_kept_and_saved(bug):
+    session = ChatSession()
+    history = await AsyncStore.open()
+    try:
+        client = FakeClient(started(), TextDelta(0, "half an "), TextDelta(0, "answer"), error=bug)
+        events = await turn_events(session, "hi", client, history)
+    finally:
+        await history.aclose()
+    ending = events[-1]
+    assert isinstance(ending, Failed) and isinstance(ending.error, StreamError)
+    assert type(bug).__name__ in ending.error.message and ending.error.hint
+    assert (ending.result.text, ending.result.request_id) == ("half an answer", "req_1")
+    assert session.messages[-1]["content"] == [{"type": "text", "text": "half an answer"}]
+    with Store.open() as store:
+        reply = store.conversations.load(session.conversation_id).messages[1]
+    assert (reply.state, reply.text, reply.details.request_id) == ("failed", "half an answer", "req_1")
+
+
+async def test_the_overall_timeout_fails_the_turn_and_keeps_the_partial():
+    session = ChatSession()
+    events = await turn_events(session, "hi", FakeClient(started(), TextDelta(0, "slow"), hang=True), timeout=0.2)
+    assert isinstance(events[-1], Failed) and isinstance(events[-1].error, RequestTimedOut)
+    assert events[-1].result.text == "slow" and session.exchanges[-1].state == "failed"
+
+
+async def test_a_cancelled_turn_keeps_and_saves_its_partial_reply():
+    session = ChatSession()
+    history = await AsyncStore.open()
+    seen = asyncio.Event()
+    detached = []
+
+    async def consume():
+        client = FakeClient(started(), TextDelta(0, "partial"), hang=True)
+        async with aclosing(run_turn(session, "hi", client=client, profile=PROFILE, deployment="dep", history=history,
+                                     source="chat", detach=lambda write: detached.append(write) or asyncio.ensure_future(write))) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    seen.set()
+
+    task = asyncio.create_task(consume())
+    await seen.wait()
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await history.aclose()
+    assert detached and session.exchanges[-1].state == "cancelled"
+    assert session.messages[-1]["content"] == [{"type": "text", "text": "partial"}]
+    with Store.open() as store:
+        reply = store.conversations.load(session.conversation_id).messages[1]
+    assert (reply.state, reply.text) == ("cancelled", "partial")
+
+
+async def test_a_history_failure_is_a_warning_and_the_turn_goes_on():
+    class BrokenHistory:
+        async def start_turn(self, *args, **kwargs):
+            raise StoreError("disk full", hint="free some space")
+
+    session = ChatSession()
+    events = await turn_events(session, "hi", FakeClient(started(), done("fine")), BrokenHistory())
+    assert isinstance(events[0], HistoryWarning) and "disk full" in str(events[0].error)
+    assert isinstance(events[-1], Done) and session.conversation_id is None
+
+
+async def test_the_conversation_goes_on_after_a_refusal_a_failure_and_a_cancel():
+    session = ChatSession()
+    await turn_events(session, "refused", FakeClient(started(), done("", stop_reason="refusal")))
+    await turn_events(session, "broken", FakeClient(started(), error=RuntimeError("bug")))
+    client = FakeClient(started(), done("ok"))
+    await turn_events(session, "next", client)
+    sent = client.requests[-1].messages
+    assert sent == [{"role": "user", "content": "next"}]  # nothing unanswered, no empty text block
