@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
+from foundry_tui.safetext import terminal_line
 from foundry_tui.service.pricing import format_cost
 from foundry_tui.ui.format import tokens, turn_cost
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
@@ -90,7 +91,7 @@ class ChatScreen(Screen):
         profile = app.profile.name if app.profile else "no profile"
         deployment = app.deployment or "no deployment"
         totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {format_cost(self.session_cost)}"
-        self.query_one(StatusBar).update(f"◆ {profile}  ›  {deployment}      session {totals}")
+        self.query_one(StatusBar).update(terminal_line(f"◆ {profile}  ›  {deployment}") + f"      session {totals}")
 
     # -- sending -----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from foundry_tui.safetext import terminal_text
 from foundry_tui.ui.markdown_blocks import BlockSplitter, parser
 
 if TYPE_CHECKING:  # Rich's Markdown and Syntax pull in markdown-it and Pygments: loaded on first render
@@ -164,7 +165,12 @@ def estimate_height(blocks: list[str], width: int) -> int:
 
 
 class MarkdownView(Widget):
-    """Call `append` while streaming and `finish` at the end; text given at construction renders in one go."""
+    """Call `append` while streaming and `finish` at the end; text given at construction renders in one go.
+
+    Text comes from the model: control characters and escape sequences are dropped as it enters
+    (one scan per appended batch), so an OSC 52 or a title sequence never reaches the terminal.
+    `source` is what was drawn; the turn keeps the exact text for copy and history.
+    """
 
     DEFAULT_CSS = """
     MarkdownView {
@@ -183,7 +189,7 @@ class MarkdownView(Widget):
         self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the cached strips
         self._lazy = bool(markdown)  # a reply from history renders when first shown
         if markdown:
-            self._splitter.append(markdown)
+            self._splitter.append(terminal_text(markdown))
             self._splitter.finish()
 
     @property
@@ -192,7 +198,7 @@ class MarkdownView(Widget):
 
     def append(self, text: str) -> None:
         if text:
-            self._splitter.append(text)
+            self._splitter.append(terminal_text(text))
             self._refresh_content()
 
     def finish(self) -> None:

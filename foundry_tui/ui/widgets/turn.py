@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import Button, Collapsible, Static
 
 from foundry_tui.config.profile import Price
+from foundry_tui.safetext import terminal_line, terminal_text
 from foundry_tui.ui.format import turn_footer
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 
@@ -63,7 +64,7 @@ class TurnView(Vertical, can_focus=True):
         self._retry_timer = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.prompt, classes="user-prompt", markup=False)
+        yield Static(terminal_text(self.prompt), classes="user-prompt", markup=False)
         yield MarkdownView(self.reply_source, classes="reply")
         yield Static("waiting for the first token…", classes="turn-status")
         yield Static(classes="turn-footer", markup=False)
@@ -120,7 +121,7 @@ class TurnView(Vertical, can_focus=True):
     def ids_text(self) -> str:
         from foundry_tui.service.messages import request_ids_text
 
-        return request_ids_text(self.request_id, self.apim_request_id)
+        return terminal_line(request_ids_text(self.request_id, self.apim_request_id))
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -147,7 +148,7 @@ class TurnView(Vertical, can_focus=True):
         result = self.result
         lines = []
         if result is not None and result.status and result.status < 400:
-            lines.append(turn_footer(result, self._prices))
+            lines.append(terminal_line(turn_footer(result, self._prices)))
         ids = self.ids_text()
         if ids and self.error is None:  # the error panel shows them itself
             lines.append(ids)
@@ -177,7 +178,7 @@ class TurnView(Vertical, can_focus=True):
         self._flush_timer = None
         if self._pending_thinking:
             self._pending_thinking = False
-            self._thinking_view().update("".join(self._thinking))
+            self._thinking_view().update(terminal_text("".join(self._thinking)))
         if self._pending_text:
             text = "".join(self._pending_text)
             self._pending_text.clear()
