@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 import tempfile
 from collections.abc import Coroutine, Iterable
 from functools import partial
@@ -30,6 +31,8 @@ if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up le
     from foundry_tui.service.check import CheckResult
     from foundry_tui.service.client import FoundryClient
     from foundry_tui.store.async_store import AsyncStore
+
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class FoundryApp(App[None]):
@@ -83,6 +86,10 @@ class FoundryApp(App[None]):
             self.theme = self.config.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_timer(0.1, self._start_history)  # once the first frame is out: start-up stays lean
+        if not self.is_headless:  # tests drive `exit_on_signal` directly rather than signal themselves
+            loop = asyncio.get_running_loop()
+            for signum in EXIT_SIGNALS:
+                loop.add_signal_handler(signum, self.exit_on_signal, signum)
         if self.profile is None:
             self.action_profiles()
 
@@ -101,6 +108,11 @@ class FoundryApp(App[None]):
             await self.store.aclose()
         if self._scratch is not None:
             self._scratch.cleanup()
+
+    def exit_on_signal(self, signum: int) -> None:
+        """SIGTERM/SIGHUP leave through the normal exit, like a quit: a reply still streaming is saved
+        as cancelled and the terminal is restored. The exit status is the shell's, 128 + signal."""
+        self.exit(return_code=128 + signum)
 
     # -- history -----------------------------------------------------------------------------------
 
