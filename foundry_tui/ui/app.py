@@ -135,7 +135,13 @@ class FoundryApp(App[None]):
             path = Path(self._scratch.name) / "history.sqlite3"
         try:
             self.store = await AsyncStore.open(path, prune_days=self.config.usage_days)
-            await self.store.call(lambda store: store.conversations.mark_interrupted())
+            if await self.store.call(lambda store: store.db.read_only):
+                self.notify(
+                    "Chats are shown but not saved. Make history.db writable to save them.",
+                    title="History is read-only", severity="warning", timeout=10,
+                )  # fmt: skip
+            else:
+                await self.store.call(lambda store: store.conversations.mark_interrupted())
             latest = await self.store.call(lambda store: store.conversations.latest())
         except StoreError as error:
             self.store = None
