@@ -189,6 +189,7 @@ def make_credential(
             else:
                 on_device_code(event)
 
-        options = {"tenant_id": tenant_id} if tenant_id else {}
-        return identity.DeviceCodeCredential(prompt_callback=prompt, **options)
+        if tenant_id:
+            return identity.DeviceCodeCredential(prompt_callback=prompt, tenant_id=tenant_id)
+        return identity.DeviceCodeCredential(prompt_callback=prompt)
     return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up le
     from foundry_tui.service.check import CheckResult
     from foundry_tui.service.client import FoundryClient
     from foundry_tui.store.async_store import AsyncStore
+    from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -71,7 +72,7 @@ class FoundryApp(App[None]):
         self._last_writes: set[asyncio.Task[None]] = set()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None  # the history of a persist=False app
         self._clients: dict[str, FoundryClient] = {}
-        self._device_code_screen = None
+        self._device_code_screen: DeviceCodeScreen | None = None
 
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()
@@ -220,15 +221,16 @@ class FoundryApp(App[None]):
     def show_device_code(self, prompt: DeviceCodePrompt) -> None:
         from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 
-        self._device_code_screen = DeviceCodeScreen(prompt)
-        self.push_screen(self._device_code_screen)
+        screen = DeviceCodeScreen(prompt)
+        self._device_code_screen = screen
+        self.push_screen(screen)
 
     def close_device_code(self) -> None:
         if self._device_code_screen is not None and self._device_code_screen.is_attached:
             self._device_code_screen.dismiss()
         self._device_code_screen = None
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): Textual's own commands plus ours."""
         yield from super().get_system_commands(screen)
         yield SystemCommand("Profiles", "Create, edit, test, delete or switch profiles (F3)", self.action_profiles)
@@ -270,7 +272,7 @@ class FoundryApp(App[None]):
 
         self._toggle_screen(UsageScreen)
 
-    def _toggle_screen(self, screen_type: type[Screen]) -> None:
+    def _toggle_screen(self, screen_type: type[Screen[Any]]) -> None:
         """The key that opens a dialog closes it too (these keys have priority over the prompt)."""
         if isinstance(self.screen, screen_type):
             self.screen.dismiss()

@@ -21,6 +21,8 @@ from foundry_tui.ui.format import turn_footer
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 
 if TYPE_CHECKING:  # the service layer loads with the first turn, not at start-up
+    from textual.timer import Timer
+
     from foundry_tui.service.errors import FoundryError
     from foundry_tui.service.events import RetryScheduled
     from foundry_tui.service.messages import TurnResult
@@ -60,8 +62,8 @@ class TurnView(Vertical, can_focus=True):
         self._pending_text: list[str] = []
         self._thinking: list[str] = []
         self._pending_thinking = False
-        self._flush_timer = None
-        self._retry_timer = None
+        self._flush_timer: Timer | None = None
+        self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(terminal_text(self.prompt), classes="user-prompt", markup=False)
