@@ -68,8 +68,8 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux():
-    session = Tmux("app")
+def tmux(request):
+    session = Tmux(request.node.name[:40])  # a server per test: a dying one must not take the next session down
     yield session
     if session.running:  # the server may be gone already with its last pane
         subprocess.run(["tmux", "-L", session.socket, "kill-server"], capture_output=True)
