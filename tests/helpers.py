@@ -172,3 +172,26 @@ def break_after_text(monkeypatch, deltas: int):
 
     monkeypatch.setattr(FoundryClient, "stream", stream)
     return real_stream
+
+
+def make_read_only(monkeypatch, path) -> None:
+    """What a non-root user meets after `chmod a-w path`, for `path` alone.
+
+    The tests run as root, and root ignores file modes, so `chmod` would not stop a write. Here
+    `os.access(path, W_OK)` answers no and opening it for writing raises PermissionError; SQLite
+    then opens the file with `mode=ro` and really refuses writes, so all past these checks is real.
+    """
+    access, os_open = os.access, os.open
+
+    def no_write_access(target, mode, *args, **kwargs):
+        if os.fspath(target) == os.fspath(path) and mode & os.W_OK:
+            return False
+        return access(target, mode, *args, **kwargs)
+
+    def no_write_open(target, flags, *args, **kwargs):
+        if os.fspath(target) == os.fspath(path) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", os.fspath(target))
+        return os_open(target, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", no_write_access)
+    monkeypatch.setattr(os, "open", no_write_open)

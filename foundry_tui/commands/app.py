@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 from foundry_tui.config.file import load_config
 from foundry_tui.config.profile import ConfigError
 from foundry_tui.config.secrets import Secrets
+
+if TYPE_CHECKING:
+    from foundry_tui.ui.app import FoundryApp
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
         profile = None  # first run: the app opens the profile setup
     if profile is not None and args.deployment and args.deployment not in profile.deployments:
         profile.deployments.append(args.deployment)
-    FoundryApp(config=config, secrets=Secrets(), profile=profile, deployment=args.deployment).run()
-    return 0
+    return exit_status(FoundryApp(config=config, secrets=Secrets(), profile=profile, deployment=args.deployment))
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -34,9 +37,14 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     demo = start_demo(azure=True)
     try:
-        FoundryApp(
-            config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=args.deployment, persist=False
-        ).run()
+        return exit_status(
+            FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=args.deployment, persist=False)
+        )
     finally:
         demo.stop()
-    return 0
+
+
+def exit_status(app: FoundryApp) -> int:
+    """Run the app; its return code is non-zero after an unhandled error (1) or a signal (128 + n)."""
+    app.run()
+    return app.return_code or 0

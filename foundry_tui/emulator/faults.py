@@ -40,11 +40,16 @@ Faults:
 ``refusal``
     200 and a refusal as the real service streams it: one empty text block, then
     ``stop_reason: "refusal"``. No effect without ``stream: true``.
+``hostile``
+    A normal stream with one more text delta full of terminal escape sequences (`HOSTILE_TEXT`):
+    OSC 52 clipboard write, OSC 0 title, CSI 2J, a C1 CSI, an OSC 8 link. No effect without
+    ``stream: true``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -60,7 +65,7 @@ DEFAULT_DELAY_MS = 2000
 # Errors that replace the reply, then faults inside the stream.
 FAULT_NAMES = frozenset({
     "429", "529", "500", "html-502", "unknown-deployment",
-    "stream-error", "drop", "malformed", "slow-first-token", "crlf", "refusal",
+    "stream-error", "drop", "malformed", "slow-first-token", "crlf", "refusal", "hostile",
 })  # fmt: skip
 # How many deltas `stream-error` and `drop` let through before failing.
 _DELTAS_BEFORE_FAILURE = 20
@@ -79,6 +84,10 @@ _REFUSAL_EVENTS = (
     encode_event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "refusal", "stop_sequence": None},
                                    "usage": {"output_tokens": 1}}),
     encode_event("message_stop", {"type": "message_stop"}),
+)
+HOSTILE_TEXT = (
+    "\n\nclipboard\x1b]52;c;aGFja2VkIGNsaXBib2FyZA==\x1b\\ title\x1b]0;pwned title\x07 clear\x1b[2J"
+    " c1\x9b31m link\x1b]8;;https://evil.example/\x1b\\here\x1b]8;;\x1b\\ end\n\n"
 )
 
 
@@ -130,6 +139,8 @@ class Fault:
             return dataclasses.replace(script, events=[*events[:1], *_REFUSAL_EVENTS])
         if self.name == "slow-first-token":
             return dataclasses.replace(script, first_token_delay=self.first_token_delay)
+        if self.name == "hostile":
+            return dataclasses.replace(script, events=_with_hostile_text(events))
         return script
 
 
@@ -192,3 +203,13 @@ def _with_junk(events: Sequence[Event]) -> list[Event]:
     tail = list(events[len(head) :])
     padded = Event(head[-1].data.replace(b"}\n\n", b"}   \n\n"), head[-1].tokens)
     return [*head[:-1], padded, _BROKEN_EVENTS[0], _KEEP_ALIVE_COMMENT, *tail[:1], _BROKEN_EVENTS[1], *tail[1:]]
+
+
+def _with_hostile_text(events: Sequence[Event]) -> list[Event]:
+    """The events with a `HOSTILE_TEXT` delta after the first text delta (into the same block)."""
+    for position, event in enumerate(events):
+        if b'"text_delta"' in event.data:
+            index = json.loads(event.data.split(b"data: ", 1)[1])["index"]
+            delta = {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": HOSTILE_TEXT}}
+            return [*events[: position + 1], encode_event("content_block_delta", delta, tokens=1), *events[position + 1 :]]
+    return list(events)

@@ -8,16 +8,20 @@ about once an hour. `invalidate()` drops the token after a 401 so the retry fetc
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from foundry_tui.service.errors import CredentialError
 
 REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token counts as stale
+T = TypeVar("T")
 
 
 class Auth(Protocol):
@@ -104,7 +108,7 @@ class EntraAuth:
     async def _fetch(self) -> None:
         kwargs = {"tenant_id": self._tenant_id} if self._tenant_id else {}
         try:
-            access = await asyncio.to_thread(self._credential.get_token, self._scope, **kwargs)
+            access = await in_daemon_thread(partial(self._credential.get_token, self._scope, **kwargs))
         except Exception as exc:  # azure-identity raises many types; all mean "no token"
             raise credential_error(exc) from None
         self._token = access.token
@@ -113,6 +117,34 @@ class EntraAuth:
 
     def __repr__(self) -> str:
         return f"EntraAuth(scope={self._scope!r})"
+
+
+async def in_daemon_thread(call: Callable[[], T]) -> T:
+    """`call()` in a daemon thread. Unlike `asyncio.to_thread`, nothing waits for it at exit: a
+    device-code sign-in blocks its thread until the user signs in, and quitting the app must not.
+    Cancelling the await abandons the thread; its result is then dropped."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def run() -> None:
+        try:
+            result = call()
+        except BaseException as exc:  # handed to the awaiting task, which decides
+            report = partial(settle, partial(future.set_exception, exc))
+        else:
+            report = partial(settle, partial(future.set_result, result))
+        try:
+            loop.call_soon_threadsafe(report)
+        except RuntimeError:  # the loop is closed: the app has quit and nobody waits any more
+            pass
+
+    context = contextvars.copy_context()  # as to_thread does: what the thread hands back runs in the caller's context
+    threading.Thread(target=context.run, args=(run,), name="foundry-tui-credential", daemon=True).start()
+    return await future
 
 
 def answering_credential(credential: Any) -> str:
@@ -157,6 +189,7 @@ def make_credential(
             else:
                 on_device_code(event)
 
-        options = {"tenant_id": tenant_id} if tenant_id else {}
-        return identity.DeviceCodeCredential(prompt_callback=prompt, **options)
+        if tenant_id:
+            return identity.DeviceCodeCredential(prompt_callback=prompt, tenant_id=tenant_id)
+        return identity.DeviceCodeCredential(prompt_callback=prompt)
     return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)

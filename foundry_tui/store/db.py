@@ -132,30 +132,43 @@ def default_path() -> Path:
 class Database:
     """One connection in autocommit mode; `transaction()` groups writes, `rows()` reads."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, *, has_fts: bool) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, has_fts: bool, read_only: bool = False) -> None:
         self.connection = connection
         self.path = path
         self.has_fts = has_fts  # else search falls back to LIKE
+        self.read_only = read_only  # the file is not writable: reads work, writes raise StoreError
 
     @classmethod
     def open(cls, path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
-        """Open (creating it owner-only if new) and migrate; `migrations` is for building old versions in tests."""
+        """Open (creating it owner-only if new) and migrate; `migrations` is for building old versions in tests.
+
+        A file the user may not write is opened read-only (SQLite's `mode=ro`): the history can
+        still be listed, searched and exported, and each write fails with a message saying why.
+        """
         try:
             make_private_dirs(path.parent)  # 0700 whatever the umask, parents included
-            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # -wal and -shm copy these permissions
-            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            read_only = path.exists() and not os.access(path, os.W_OK)
+            if read_only:
+                uri = f"{path.absolute().as_uri()}?mode=ro"
+                connection = sqlite3.connect(uri, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, uri=True)
+            else:
+                os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # -wal and -shm copy these permissions
+                connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         except (OSError, sqlite3.Error) as error:
             raise StoreError.from_sqlite(error, path) from None
         try:
-            configure(connection)
-            migrate(connection, migrations, path)
+            configure(connection, read_only=read_only)
+            if read_only:
+                check_readable_version(connection, migrations, path)
+            else:
+                migrate(connection, migrations, path)
             has_fts = bool(connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchall())
         except BaseException as error:
             connection.close()
             if isinstance(error, sqlite3.Error):
                 raise StoreError.from_sqlite(error, path) from None
             raise
-        return cls(connection, path, has_fts=has_fts)
+        return cls(connection, path, has_fts=has_fts, read_only=read_only)
 
     def close(self) -> None:
         self.connection.close()
@@ -174,13 +187,23 @@ class Database:
         try:
             yield
         except sqlite3.Error as error:
+            if self.read_only and "readonly" in str(error).lower():
+                raise read_only_error(self.path) from None
             raise StoreError.from_sqlite(error, self.path) from None
 
 
-def configure(connection: sqlite3.Connection) -> None:
+def read_only_error(path: Path) -> StoreError:
+    return StoreError(
+        f"the history database {path} is read-only: nothing new is saved",
+        f"make it writable (chmod u+w {path}) to save chats and usage",
+    )
+
+
+def configure(connection: sqlite3.Connection, *, read_only: bool = False) -> None:
     connection.row_factory = sqlite3.Row
     connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-    use_wal(connection)
+    if not read_only:  # switching to WAL writes the file
+        use_wal(connection)
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA foreign_keys = ON")
 
@@ -222,6 +245,16 @@ def migrate(connection: sqlite3.Connection, migrations: Sequence[Migration], pat
         connection.execute(f"PRAGMA user_version = {max(version, target)}")
 
 
+def check_readable_version(connection: sqlite3.Connection, migrations: Sequence[Migration], path: Path) -> None:
+    """A read-only file cannot be migrated: it must already be at the version this code reads."""
+    version = schema_version(connection)
+    if version > SCHEMA_VERSION:
+        migrate(connection, migrations, path)  # raises the "newer foundry-tui" error
+    if version < len(migrations):
+        error = read_only_error(path)
+        raise StoreError(f"{error.message}, and it is from an older foundry-tui (schema v{version})", error.hint)
+
+
 @contextmanager
 def immediate_transaction(connection: sqlite3.Connection) -> Iterator[None]:
     """BEGIN IMMEDIATE takes the write lock up front: a busy peer means waiting (busy_timeout), never
@@ -237,7 +270,8 @@ def immediate_transaction(connection: sqlite3.Connection) -> Iterator[None]:
 
 
 def schema_version(connection: sqlite3.Connection) -> int:
-    return connection.execute("PRAGMA user_version").fetchone()[0]
+    version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+    return version
 
 
 def fts5_available(connection: sqlite3.Connection) -> bool:

@@ -34,7 +34,7 @@ class Store:
         db = Database.open(path or default_path())
         store = cls(db, Conversations(db, stale_after=stale_after), UsageLog(db))
         try:
-            if prune_days is not None:
+            if prune_days is not None and not db.read_only:
                 store.usage.prune(prune_days)
         except BaseException:
             db.close()

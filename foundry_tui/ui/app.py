@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 import tempfile
 from collections.abc import Coroutine, Iterable
 from functools import partial
@@ -33,6 +34,8 @@ if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up le
     from foundry_tui.service.client import FoundryClient
     from foundry_tui.store.async_store import AsyncStore
     from foundry_tui.ui.screens.device_code import DeviceCodeScreen
+
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class FoundryApp(App[None]):
@@ -91,6 +94,10 @@ class FoundryApp(App[None]):
             self.theme = self.config.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_timer(0.1, self._start_history)  # once the first frame is out: start-up stays lean
+        if not self.is_headless:  # tests drive `exit_on_signal` directly rather than signal themselves
+            loop = asyncio.get_running_loop()
+            for signum in EXIT_SIGNALS:
+                loop.add_signal_handler(signum, self.exit_on_signal, signum)
         if self.profile is None:
             self.action_profiles()
 
@@ -109,6 +116,11 @@ class FoundryApp(App[None]):
             await self.store.aclose()
         if self._scratch is not None:
             self._scratch.cleanup()
+
+    def exit_on_signal(self, signum: int) -> None:
+        """SIGTERM/SIGHUP leave through the normal exit, like a quit: a reply still streaming is saved
+        as cancelled and the terminal is restored. The exit status is the shell's, 128 + signal."""
+        self.exit(return_code=128 + signum)
 
     # -- history -----------------------------------------------------------------------------------
 
@@ -131,7 +143,13 @@ class FoundryApp(App[None]):
             path = Path(self._scratch.name) / "history.sqlite3"
         try:
             self.store = await AsyncStore.open(path, prune_days=self.config.usage_days)
-            await self.store.call(lambda store: store.conversations.mark_interrupted())
+            if await self.store.call(lambda store: store.db.read_only):
+                self.notify(
+                    "Chats are shown but not saved. Make history.db writable to save them.",
+                    title="History is read-only", severity="warning", timeout=10,
+                )  # fmt: skip
+            else:
+                await self.store.call(lambda store: store.conversations.mark_interrupted())
             latest = await self.store.call(lambda store: store.conversations.latest())
         except StoreError as error:
             self.store = None
@@ -214,8 +232,9 @@ class FoundryApp(App[None]):
     def show_device_code(self, prompt: DeviceCodePrompt) -> None:
         from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 
-        self._device_code_screen = DeviceCodeScreen(prompt)
-        self.push_screen(self._device_code_screen)
+        screen = DeviceCodeScreen(prompt)
+        self._device_code_screen = screen
+        self.push_screen(screen)
 
     def close_device_code(self) -> None:
         if self._device_code_screen is not None and self._device_code_screen.is_attached:

@@ -30,7 +30,7 @@ DISTRIBUTION = "foundry-tui"
 USER_THEMES_SUBDIR = "themes"
 
 
-def register_themes(app: App) -> list[str]:
+def register_themes(app: App[Any]) -> list[str]:
     """Register the project's themes, then the user's (a user theme may replace one); return the problems."""
     problems = []
     for path in theme_files():

@@ -39,8 +39,9 @@ class Tmux:
             time.sleep(0.1)
 
 
-    def launch(self, home, *args: str, **env: str) -> None:
-        """foundry-tui with these arguments in a 120x40 pane, the session's environment made explicit."""
+    def launch(self, home, *args: str, and_then: str = "", **env: str) -> None:
+        """foundry-tui with these arguments in a 120x40 pane, the session's environment made explicit;
+        `and_then` runs in a shell after it (the pane then outlives the app)."""
         variables = {
             "FOUNDRY_TUI_HOME": str(home),
             "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
@@ -53,6 +54,8 @@ class Tmux:
             + [f"{name}={shlex.quote(value)}" for name, value in variables.items()]
             + [shlex.quote(sys.executable), "-m", "foundry_tui", *args]
         )
+        if and_then:
+            command = f"sh -c {shlex.quote(f'{command}; {and_then}')}"
         if self.running:
             self.run("respawn-pane", "-k", "-t", "app", command)
         else:
@@ -65,8 +68,8 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux():
-    session = Tmux("app")
+def tmux(request):
+    session = Tmux(request.node.name[:40])  # a server per test: a dying one must not take the next session down
     yield session
     if session.running:  # the server may be gone already with its last pane
         subprocess.run(["tmux", "-L", session.socket, "kill-server"], capture_output=True)
@@ -101,3 +104,81 @@ def test_kill_9_mid_answer_then_restart_shows_the_partial_answer_and_its_ids(tmu
         tmux.launch(foundry_home, **env)
         screen = tmux.wait_for("interrupted", f"request-id: {request_id}", "Retry (F5)")
         assert "Write a long report" in screen
+
+
+def pane(tmux: Tmux, variable: str) -> str:
+    return tmux.run("display-message", "-p", "-t", "app", f"#{{{variable}}}").strip()
+
+
+def reply_line(screen: str, prompt: str) -> str:
+    """The first line of the reply under `prompt`, without the turn's border."""
+    lines = [line.strip(" ▊") for line in screen.splitlines()]
+    return next(line for line in lines[lines.index(prompt) + 1 :] if line)
+
+
+def test_focus_theme_switch_and_resize_keep_the_reply_on_screen(tmux, foundry_home):
+    tmux.launch(foundry_home, "--demo")
+    tmux.wait_for("demo", "Ask Claude")
+    tmux.run("send-keys", "-t", "app", "Hello there", "Enter")
+    reply = reply_line(tmux.wait_for("tok/s"), "Hello there")
+    tmux.run("send-keys", "-t", "app", "Tab")  # focus the turn
+    time.sleep(0.5)
+    tmux.wait_for(reply, timeout=5)
+    tmux.run("send-keys", "-t", "app", "C-p")
+    tmux.wait_for("🔎")
+    tmux.run("send-keys", "-t", "app", "theme")
+    time.sleep(0.5)
+    tmux.run("send-keys", "-t", "app", "Enter")
+    time.sleep(0.5)
+    tmux.run("send-keys", "-t", "app", "nord")
+    time.sleep(0.5)
+    tmux.run("send-keys", "-t", "app", "Enter")
+    time.sleep(0.8)
+    tmux.wait_for(reply, "Hello there", timeout=5)
+    tmux.run("resize-window", "-t", "app", "-x", "100", "-y", "40")
+    time.sleep(0.8)
+    tmux.wait_for(reply, "Hello there", timeout=5)
+    tmux.run("send-keys", "-t", "app", "C-q")
+
+
+def test_escape_sequences_in_a_reply_reach_neither_clipboard_nor_title(tmux, foundry_home):
+    tmux.launch(foundry_home, "--demo", "--deployment", "fault-hostile")
+    tmux.run("set-option", "-s", "set-clipboard", "on")  # OSC 52 from the pane fills a tmux buffer
+    tmux.wait_for("fault-hostile", "Ask Claude")
+    title = pane(tmux, "pane_title")
+    tmux.run("send-keys", "-t", "app", "Hello there", "Enter")
+    screen = tmux.wait_for("tok/s", "clipboard", " end")
+    assert "pwned" not in screen and "52;c" not in screen
+    assert pane(tmux, "pane_title") == title
+    assert tmux.run("list-buffers") == ""
+    tmux.run("send-keys", "-t", "app", "C-g")  # the app's own copy is the one clipboard write
+    tmux.wait_for("Copied")
+    assert tmux.run("show-buffer").startswith(reply_line(screen, "Hello there"))
+    assert pane(tmux, "pane_title") == title
+    tmux.run("send-keys", "-t", "app", "C-q")
+
+
+def test_sigterm_mid_reply_restores_the_terminal_and_saves_the_partial_reply(tmux, foundry_home):
+    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.store.store import Store
+
+    with EmulatorThread(EmulatorConfig(port=0, pace=40)) as emulator:
+        env = {"ANTHROPIC_FOUNDRY_BASE_URL": emulator.base_url, "ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key}
+        tmux.launch(foundry_home, and_then='echo "exit status $?"; sleep 60', **env)
+        tmux.wait_for("env", "claude-sonnet-4-5", "Ask Claude")
+        tmux.run("send-keys", "-t", "app", "Write a long report", "Enter")
+        tmux.wait_for("streaming…", "request-id: req_")
+        time.sleep(1)
+        assert pane(tmux, "alternate_on") == "1" and pane(tmux, "mouse_any_flag") == "1"
+        shell = tmux.app_pid()
+        app = int(subprocess.run(["pgrep", "-P", str(shell)], capture_output=True, text=True).stdout.split()[0])
+        os.kill(app, signal.SIGTERM)
+        tmux.wait_for("exit status 143", timeout=15)
+    # the shell's screen again: no alternate screen, no mouse reporting, the cursor shown
+    assert pane(tmux, "alternate_on") == "0" and pane(tmux, "mouse_any_flag") == "0"
+    assert pane(tmux, "cursor_flag") == "1"
+    with Store.open() as store:
+        conversation = store.conversations.latest()
+    assert conversation is not None
+    reply = conversation.messages[1]
+    assert reply.state == "cancelled" and len(reply.text) > 30

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
 from foundry_tui.format import cost, tokens
+from foundry_tui.safetext import terminal_line
 from foundry_tui.session.chat import ChatSession
 from foundry_tui.ui.format import turn_cost
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
@@ -89,7 +90,7 @@ class ChatScreen(Screen[None]):
         profile = app.profile.name if app.profile else "no profile"
         deployment = app.deployment or "no deployment"
         totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {cost(self.session_cost)}"
-        self.query_one(StatusBar).update(f"◆ {profile}  ›  {deployment}      session {totals}")
+        self.query_one(StatusBar).update(terminal_line(f"◆ {profile}  ›  {deployment}") + f"      session {totals}")
 
     # -- sending -----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from foundry_tui.safetext import terminal_line
 from foundry_tui.store.conversations import Conversation, ConversationSummary, SearchHit
 from foundry_tui.store.errors import StoreError
 from foundry_tui.store.export import to_json_text, to_markdown
@@ -439,5 +440,5 @@ def plural(count: int, noun: str) -> str:
 
 
 def cell(text: str, style: Style | str = "", *, right: bool = False) -> Text:
-    """User text as it is (no markup), cut with an ellipsis when the column is narrower."""
-    return Text(text, style=style, no_wrap=True, overflow="ellipsis", justify="right" if right else "left")
+    """User text (no markup, no control characters), cut with an ellipsis when the column is narrower."""
+    return Text(terminal_line(text), style=style, no_wrap=True, overflow="ellipsis", justify="right" if right else "left")

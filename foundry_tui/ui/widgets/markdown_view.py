@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme
 from textual.geometry import Size
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from foundry_tui.safetext import terminal_text
 from foundry_tui.ui.markdown_blocks import BlockSplitter, parser
 
 if TYPE_CHECKING:  # Rich's Markdown and Syntax pull in markdown-it and Pygments: loaded on first render
@@ -143,7 +146,7 @@ def render_fence(lexer: str, lines: list[str], console: Console, width: int, cod
     for start, end in chunk_bounds(len(lines), lines):
         code = "\n".join(lines[start:end])
         syntax = Syntax(code, lexer, theme=code_theme, word_wrap=True, padding=(0, 1))
-        strips.extend(chunks.get((lexer, code), lambda: _rich_lines(syntax, console, width)))
+        strips.extend(chunks.get((lexer, code), partial(_rich_lines, syntax, console, width)))
     strips.append(padding_line)
     return strips
 
@@ -162,7 +165,12 @@ def estimate_height(blocks: list[str], width: int) -> int:
 
 
 class MarkdownView(Widget):
-    """Call `append` while streaming and `finish` at the end; text given at construction renders in one go."""
+    """Call `append` while streaming and `finish` at the end; text given at construction renders in one go.
+
+    Text comes from the model: control characters and escape sequences are dropped as it enters
+    (one scan per appended batch), so an OSC 52 or a title sequence never reaches the terminal.
+    `source` is what was drawn; the turn keeps the exact text for copy and history.
+    """
 
     DEFAULT_CSS = """
     MarkdownView {
@@ -181,7 +189,7 @@ class MarkdownView(Widget):
         self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the cached strips
         self._lazy = bool(markdown)  # a reply from history renders when first shown
         if markdown:
-            self._splitter.append(markdown)
+            self._splitter.append(terminal_text(markdown))
             self._splitter.finish()
 
     @property
@@ -190,7 +198,7 @@ class MarkdownView(Widget):
 
     def append(self, text: str) -> None:
         if text:
-            self._splitter.append(text)
+            self._splitter.append(terminal_text(text))
             self._refresh_content()
 
     def finish(self) -> None:
@@ -201,10 +209,17 @@ class MarkdownView(Widget):
     def notify_style_update(self) -> None:
         """Cached strips carry the colours they were rendered with: redo them only if those changed
         (a class change on the turn around this view also lands here, and must not re-render a
-        long reply)."""
+        long reply). They are redone here and now: nothing else would ask for them again until
+        the next layout, so dropping them alone left the reply blank (focus, theme switch)."""
         super().notify_style_update()
-        if self._width and self._rendered_with != (self.app.theme, self.rich_style):
+        if self._width and self._rendered_with != self._style_key():
+            width = self._width
             self._invalidate()
+            self._update_strips(width)
+            self.refresh(layout=True)
+
+    def _style_key(self) -> tuple[str, Style]:
+        return self.app.theme, self.rich_style
 
     def _invalidate(self) -> None:
         self._width = 0
@@ -218,7 +233,7 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
             return
         before = self._height()
-        self._render(self._width)
+        self._update_strips(self._width)
         # A new height re-lays out and repaints the whole screen; the same height repaints this view.
         self.refresh(layout=self._height() != before)
 
@@ -230,12 +245,12 @@ class MarkdownView(Widget):
             return lines
         return -(-lines // STREAM_RESERVE) * STREAM_RESERVE
 
-    def _render(self, width: int) -> None:
+    def _update_strips(self, width: int) -> None:
         """Render new final blocks and the tail at `width`; finished blocks are never redone."""
         if width != self._width:
             self._invalidate()
             self._width = width
-            self._rendered_with = (self.app.theme, self.rich_style)
+            self._rendered_with = self._style_key()
         console = self.app.console
         theme = markdown_theme(self)
         code_theme = "monokai" if self.app.current_theme.dark else "friendly"
@@ -262,7 +277,7 @@ class MarkdownView(Widget):
             self._lazy = False
             if self.size.width:
                 before = self.size.height
-                self._render(self.size.width)
+                self._update_strips(self.size.width)
                 if len(self._final_lines) != before:
                     self.refresh(layout=True)
 
@@ -270,18 +285,40 @@ class MarkdownView(Widget):
         if self._lazy:
             return estimate_height(self._splitter.final, width)
         if width != self._width and width > 0:
-            self._render(width)
+            self._update_strips(width)
         return self._height()
 
     def render_line(self, y: int) -> Strip:
         if self._lazy:  # scrolled into view before the idle pass reached it
             self.ensure_rendered()
+        elif self.size.width and self._width != self.size.width:
+            self._update_strips(self.size.width)
         final = self._final_lines
         if y < len(final):
-            return final[y]
-        if y - len(final) < len(self._tail_lines):
-            return self._tail_lines[y - len(final)]
-        return Strip.blank(self.size.width, self.rich_style)
+            line = final[y]
+        elif y - len(final) < len(self._tail_lines):
+            line = self._tail_lines[y - len(final)]
+        else:
+            return Strip.blank(self.size.width, self.rich_style)
+        line = line.apply_offsets(0, y)  # where the mouse is in the text, for selection (cached on the strip)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            line = self._highlight(line, *span)
+        return line
+
+    def _highlight(self, line: Strip, start: int, end: int) -> Strip:
+        """The selected cells of `line` in the screen's selection style."""
+        end = line.cell_length if end == -1 else min(end, line.cell_length)
+        if start >= end:
+            return line
+        before, selected, after = line.divide([start, end, line.cell_length])
+        style = self.screen.get_component_rich_style("screen--selection")
+        return Strip.join([before, selected.apply_style(style), after])
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text as drawn (what the mouse went over, not the Markdown source)."""
+        lines = self._final_lines + self._tail_lines
+        return selection.extract("\n".join(line.text.rstrip() for line in lines)), "\n"
 
     def _block_lines(self, source: str, gap: bool, width: int, code_theme: str) -> list[Strip]:
         """A block's lines, cropped and styled for this widget once, so repaints cost nothing here."""

@@ -30,7 +30,9 @@ class PromptInput(TextArea):
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus", compact=True)
         self.placeholder = "Ask Claude…   Enter sends · ctrl+j or \\ Enter adds a line"
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        """Enter sends. This handler runs before TextArea's own (which would insert a newline), and
+        `prevent_default` keeps that one from running; every other key goes on to it."""
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -38,8 +40,6 @@ class PromptInput(TextArea):
                 self.replace("\n", (self.cursor_location[0], self.cursor_location[1] - 1), self.cursor_location)
             else:
                 self.submit()
-            return
-        await super()._on_key(event)
 
     def _backslash_before_cursor(self) -> bool:
         row, column = self.cursor_location

@@ -17,6 +17,7 @@ from textual.widgets import Button, Collapsible, Static
 
 from foundry_tui.config.profile import Price
 from foundry_tui.format import request_ids
+from foundry_tui.safetext import terminal_line, terminal_text
 from foundry_tui.session.chat import REFUSAL_NOTE
 from foundry_tui.ui.format import turn_footer
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
@@ -68,7 +69,7 @@ class TurnView(Vertical, can_focus=True):
         self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.prompt, classes="user-prompt", markup=False)
+        yield Static(terminal_text(self.prompt), classes="user-prompt", markup=False)
         yield MarkdownView(self.reply_source, classes="reply")
         yield Static("waiting for the first token…", classes="turn-status")
         yield Static(classes="turn-footer", markup=False)
@@ -151,7 +152,7 @@ class TurnView(Vertical, can_focus=True):
         self._status(REFUSAL_NOTE if refused else notes.get(self.state, ""))
         lines = []
         if result is not None and result.status and result.status < 400:
-            lines.append(turn_footer(result, self._prices))
+            lines.append(terminal_line(turn_footer(result, self._prices)))
         ids = self.ids_text()
         if ids and self.error is None:  # the error panel shows them itself
             lines.append(ids)
@@ -181,7 +182,7 @@ class TurnView(Vertical, can_focus=True):
         self._flush_timer = None
         if self._pending_thinking:
             self._pending_thinking = False
-            self._thinking_view().update("".join(self._thinking))
+            self._thinking_view().update(terminal_text("".join(self._thinking)))
         if self._pending_text:
             text = "".join(self._pending_text)
             self._pending_text.clear()

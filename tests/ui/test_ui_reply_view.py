@@ -1,0 +1,86 @@
+"""A reply on screen survives focus, theme switches, resizes and mouse selection (issues #8, #9)."""
+
+from __future__ import annotations
+
+from helpers import SIZE, answered
+from textual.geometry import Region
+
+from foundry_tui.ui.widgets.markdown_view import MarkdownView
+from foundry_tui.ui.widgets.turn import TurnView
+
+
+def drawn_text(view: MarkdownView) -> list[str]:
+    """The reply's lines as the compositor asks for them."""
+    width, height = view.size
+    return [strip.text.rstrip() for strip in view.render_lines(Region(0, 0, width, height))]
+
+
+async def fresh_render_text(pilot, turn: TurnView) -> list[str]:
+    """A one-shot render of the same Markdown, mounted beside the reply at the same width."""
+    fresh = MarkdownView(turn.reply_source, classes="reply")
+    await turn.mount(fresh)
+    await pilot.pause()
+    fresh.ensure_rendered()
+    await pilot.pause()
+    text = drawn_text(fresh)
+    await fresh.remove()
+    return text
+
+
+async def assert_reply_on_screen(pilot, turn: TurnView) -> None:
+    await pilot.pause()
+    on_screen = drawn_text(turn.query_one(MarkdownView))
+    assert any(line.strip() for line in on_screen)
+    assert on_screen == await fresh_render_text(pilot, turn)
+
+
+async def test_focusing_a_turn_keeps_its_reply(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await answered(pilot, "Show me a table and some code")
+        await assert_reply_on_screen(pilot, turn)
+        turn.focus()
+        await assert_reply_on_screen(pilot, turn)
+        await pilot.press("shift+tab")  # focus leaves again
+        await assert_reply_on_screen(pilot, turn)
+
+
+async def test_a_theme_switch_keeps_every_reply(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        first = await answered(pilot, "hello")
+        second = await answered(pilot, "Show me a table and some code")
+        app.action_command_palette()  # the theme is switched from the palette, over the chat
+        await pilot.pause()
+        app.theme = "nord" if app.theme != "nord" else "gruvbox"
+        await pilot.press("escape")
+        await assert_reply_on_screen(pilot, first)
+        await assert_reply_on_screen(pilot, second)
+
+
+async def test_a_resize_after_focus_and_theme_switch_keeps_the_reply(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await answered(pilot, "Show me a table and some code")
+        turn.focus()
+        app.theme = "dracula"
+        await pilot.resize_terminal(90, 40)
+        await assert_reply_on_screen(pilot, turn)
+
+
+async def test_mouse_selection_of_reply_text_copies_with_ctrl_c(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await answered(pilot, "hello")
+        view = turn.query_one(MarkdownView)
+        first_line = drawn_text(view)[0]
+        words = first_line.split()
+        assert len(words) >= 2
+        end = first_line.index(words[1]) + len(words[1])
+        await pilot.mouse_down(view, offset=(0, 0))
+        await pilot.hover(view, offset=(end - 1, 0))  # the cell under the pointer is included
+        await pilot.mouse_up(view, offset=(end - 1, 0))
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert app.clipboard == first_line[:end]
