@@ -38,6 +38,7 @@ class MessagesRequest:
     stream: bool = False
     thinking_budget: int | None = None
     stop_sequences: Sequence[str] = ()
+    temperature: float | None = None
 
     @property
     def prompt(self) -> str:
@@ -68,6 +69,9 @@ def parse_messages_request(body: bytes) -> MessagesRequest:
     thinking = data.get("thinking") or {}
     if not isinstance(thinking, dict):
         raise InvalidRequest("thinking: Input should be a valid dictionary")
+    temperature = data.get("temperature")
+    if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, int | float)):
+        raise InvalidRequest("temperature: Input should be a valid number")
     stop_sequences = data.get("stop_sequences") or []
     if not isinstance(stop_sequences, list) or not all(isinstance(sequence, str) for sequence in stop_sequences):
         raise InvalidRequest("stop_sequences: Input should be a valid list of strings")
@@ -79,6 +83,7 @@ def parse_messages_request(body: bytes) -> MessagesRequest:
         stream=data.get("stream") is True,
         thinking_budget=_field(thinking, "budget_tokens", int) if thinking.get("type") == "enabled" else None,
         stop_sequences=[sequence for sequence in stop_sequences if sequence],
+        temperature=temperature,
     )
 
 
@@ -103,9 +108,8 @@ def _content_text(content: Any) -> str:
 
 
 def _block_text(block: Any) -> str:
-    if isinstance(block, dict) and isinstance(block.get("text"), str):
-        return block["text"]
-    return json.dumps(block)
+    text = block.get("text") if isinstance(block, dict) else None
+    return text if isinstance(text, str) else json.dumps(block)
 
 
 class PromptCache:
@@ -228,7 +232,13 @@ def message_json(turn: Turn) -> dict[str, Any]:
 def stream_events(turn: Turn) -> list[Event]:
     """message_start, ping, each block's start/deltas/stop, message_delta, message_stop."""
     start_usage = {**turn.usage.to_dict(), "output_tokens": 1}
-    start = {**_message_envelope(turn), "content": [], "stop_reason": None, "stop_sequence": None, "usage": start_usage}
+    start: dict[str, object] = {
+        **_message_envelope(turn),
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": start_usage,
+    }
     events = [encode_event("message_start", {"type": "message_start", "message": start}), _PING]
     deltas_sent = 0
     for index, block in enumerate(turn.blocks):
