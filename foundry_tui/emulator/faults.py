@@ -37,28 +37,44 @@ Faults:
     ``x-emulator-delay-ms`` sets the wait (default 2000).
 ``crlf``
     A normal stream with CRLF line endings. No effect without ``stream: true``.
+``refusal``
+    A refusal: one empty text block, ``stop_reason: "refusal"`` and ``stop_details``. Sent back
+    as received, that empty block makes every later turn a 400.
+``server-tool-use``
+    A ``server_tool_use`` block (``web_search``) before the text, its input ``{"query": …}``
+    streamed as ``input_json_delta`` fragments (the first one empty, as the service sends it).
+``permission-denied``
+    401 ``PermissionDenied``: what Azure answers an Entra principal without the RBAC data action.
+``html-200``
+    200 with a ``text/html`` page (a proxy's sign-in page) instead of a reply.
+``json-200``
+    200 with the complete Message as ``application/json``, even when ``stream: true`` was asked
+    (a proxy that drops ``stream``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import BAD_GATEWAY_PAGE, DEPLOYMENT_NOT_FOUND, InvalidRequest, anthropic_error
-from .http11 import Response
+from .http11 import Response, json_response
+from .messages import ContentBlock, Turn
 from .sse import Event, StreamScript, encode_event
 
 FAULT_DEPLOYMENT_PREFIX = "fault-"
+REPLY_FAULTS = ("refusal", "server-tool-use", "permission-denied", "html-200", "json-200")  # see the block below
 DEFAULT_RETRY_AFTER_MS = 1000
 DEFAULT_DELAY_MS = 2000
 # Errors that replace the reply, then faults inside the stream.
 FAULT_NAMES = frozenset({
     "429", "529", "500", "html-502", "unknown-deployment",
     "stream-error", "drop", "malformed", "slow-first-token", "crlf",
-})  # fmt: skip
+}) | frozenset(REPLY_FAULTS)  # fmt: skip
 # How many deltas `stream-error` and `drop` let through before failing.
 _DELTAS_BEFORE_FAILURE = 20
 _RATE_LIMITED = "Number of request tokens has exceeded your per-minute rate limit."
@@ -80,7 +96,7 @@ class Fault:
     delay_ms: int = DEFAULT_DELAY_MS
 
     def error_response(self, *, streaming: bool, request_id: str) -> Response | None:
-        """The error that replaces the reply, if this fault is one."""
+        """The error (or odd 200) that replaces the reply, if this fault is one."""
         if self.name == "429":
             seconds = math.ceil(self.retry_after_ms / 1000)
             headers = {"retry-after": str(seconds), "retry-after-ms": str(self.retry_after_ms)}
@@ -93,7 +109,24 @@ class Fault:
             return BAD_GATEWAY_PAGE
         if self.name == "unknown-deployment":
             return DEPLOYMENT_NOT_FOUND
+        if self.name == "permission-denied":
+            return PERMISSION_DENIED
+        if self.name == "html-200":
+            return _SIGN_IN_PAGE
         return None
+
+    def turn(self, turn: Turn, prompt: str) -> Turn:
+        """The reply as this fault makes the model give it."""
+        if self.name == "refusal":
+            return refused(turn)
+        if self.name == "server-tool-use":
+            return with_server_tool_use(turn, prompt)
+        return turn
+
+    @property
+    def ignores_stream(self) -> bool:
+        """Answer with the plain JSON Message even when a stream was asked for."""
+        return self.name == "json-200"
 
     @property
     def drops_connection(self) -> bool:
@@ -179,3 +212,54 @@ def _with_junk(events: Sequence[Event]) -> list[Event]:
     tail = list(events[len(head) :])
     padded = Event(head[-1].data.replace(b"}\n\n", b"}   \n\n"), head[-1].tokens)
     return [*head[:-1], padded, _BROKEN_EVENTS[0], _KEEP_ALIVE_COMMENT, *tail[:1], _BROKEN_EVENTS[1], *tail[1:]]
+
+
+# --- Faults of issue #10: replies a faithful client must cope with, and Azure's RBAC denial ---
+
+# Azure's answer to an Entra principal without the data action (shaped as Azure OpenAI's, status 401).
+PERMISSION_DENIED = json_response(
+    401,
+    {
+        "error": {
+            "code": "PermissionDenied",
+            "message": "The principal `00000000-0000-0000-0000-000000000000` lacks the required data action "
+            "`Microsoft.CognitiveServices/accounts/AIServices/anthropic/messages/action` to perform "
+            "`POST /anthropic/v1/messages` operation.",
+        }
+    },
+)
+_SIGN_IN_PAGE = Response(
+    200,
+    b"<!DOCTYPE html>\r\n<html><head><title>Sign in to continue</title></head>\r\n"
+    b"<body><h1>Sign in to continue</h1><p>Your network requires you to sign in.</p></body></html>\r\n",
+    content_type="text/html",
+)
+REFUSAL_DETAILS = {
+    "type": "refusal",
+    "category": "cyber",
+    "explanation": "The request could enable cyber harm, such as malware or exploit development.",
+}
+SEARCH_TOOL_ID = "srvtoolu_01EmulatorWebSearch0001"
+_QUERY_CHARS = 60
+_JSON_FRAGMENT_CHARS = 8
+
+
+def refused(turn: Turn) -> Turn:
+    """The refusal as the service sends it: a single empty text block."""
+    usage = dataclasses.replace(turn.usage, output_tokens=1)
+    blocks = [ContentBlock("text", ())]
+    return dataclasses.replace(
+        turn, blocks=blocks, stop_reason="refusal", stop_sequence=None, usage=usage, stop_details=REFUSAL_DETAILS
+    )
+
+
+def with_server_tool_use(turn: Turn, prompt: str) -> Turn:
+    """A web search on the prompt before the text, its input in JSON fragments."""
+    query = " ".join(prompt.split())[:_QUERY_CHARS] or "the question"
+    source = json.dumps({"query": query})
+    fragments = ["", *(source[at : at + _JSON_FRAGMENT_CHARS] for at in range(0, len(source), _JSON_FRAGMENT_CHARS))]
+    tool = ContentBlock("server_tool_use", fragments, tool_id=SEARCH_TOOL_ID, tool_name="web_search")
+    thinking = [block for block in turn.blocks if block.type == "thinking"]
+    rest = [block for block in turn.blocks if block.type != "thinking"]
+    usage = dataclasses.replace(turn.usage, output_tokens=turn.usage.output_tokens + len(fragments))
+    return dataclasses.replace(turn, blocks=[*thinking, tool, *rest], usage=usage)

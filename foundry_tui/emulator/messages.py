@@ -145,19 +145,26 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class ContentBlock:
-    type: str  # "thinking" or "text"
-    deltas: Sequence[str]
+    type: str  # "thinking", "text" or "server_tool_use"
+    deltas: Sequence[str]  # the text, the thinking, or the tool input's JSON in fragments
     signature: str = ""  # thinking blocks only
+    tool_id: str = ""  # server_tool_use blocks only
+    tool_name: str = ""  # server_tool_use blocks only
 
-    def content(self, *, complete: bool) -> dict[str, str]:
+    def content(self, *, complete: bool) -> dict[str, Any]:
         """The block as the API shows it: empty in `content_block_start`, complete in a Message."""
         text = "".join(self.deltas) if complete else ""
         if self.type == "thinking":
             return {"type": "thinking", "thinking": text, "signature": self.signature if complete else ""}
+        if self.type == "server_tool_use":
+            return {"type": self.type, "id": self.tool_id, "name": self.tool_name, "input": json.loads(text or "{}")}
         return {"type": "text", "text": text}
 
     def delta_event(self, index: int, chunk: str) -> Event:
-        delta = {"type": f"{self.type}_delta", self.type: chunk}  # text_delta/text or thinking_delta/thinking
+        if self.type == "server_tool_use":
+            delta = {"type": "input_json_delta", "partial_json": chunk}
+        else:
+            delta = {"type": f"{self.type}_delta", self.type: chunk}  # text_delta/text or thinking_delta/thinking
         return _block_event("content_block_delta", index, tokens=1, delta=delta)
 
 
@@ -171,6 +178,12 @@ class Turn:
     stop_reason: str
     stop_sequence: str | None
     usage: Usage
+    stop_details: dict[str, Any] | None = None  # a refusal's category and explanation
+
+    def stop_fields(self) -> dict[str, Any]:
+        """What ends the message: in a Message, and in the `message_delta` event's `delta`."""
+        fields: dict[str, Any] = {"stop_reason": self.stop_reason, "stop_sequence": self.stop_sequence}
+        return fields if self.stop_details is None else {**fields, "stop_details": self.stop_details}
 
 
 def compose_turn(request: MessagesRequest, *, reply_tokens: int | None, cached_tokens: int) -> Turn:
@@ -223,8 +236,7 @@ def message_json(turn: Turn) -> dict[str, Any]:
     return {
         **_message_envelope(turn),
         "content": [block.content(complete=True) for block in turn.blocks],
-        "stop_reason": turn.stop_reason,
-        "stop_sequence": turn.stop_sequence,
+        **turn.stop_fields(),
         "usage": turn.usage.to_dict(),
     }
 
@@ -252,9 +264,8 @@ def stream_events(turn: Turn) -> list[Event]:
             signature = {"type": "signature_delta", "signature": block.signature}
             events.append(_block_event("content_block_delta", index, delta=signature))
         events.append(_block_event("content_block_stop", index))
-    stop = {"stop_reason": turn.stop_reason, "stop_sequence": turn.stop_sequence}
     usage = {"output_tokens": turn.usage.output_tokens}
-    events.append(encode_event("message_delta", {"type": "message_delta", "delta": stop, "usage": usage}))
+    events.append(encode_event("message_delta", {"type": "message_delta", "delta": turn.stop_fields(), "usage": usage}))
     events.append(encode_event("message_stop", {"type": "message_stop"}))
     return events
 

@@ -261,8 +261,9 @@ class Emulator:
         turn = compose_turn(
             body, reply_tokens=options.reply_tokens, cached_tokens=self._prompt_cache.cached_tokens(body.system_text)
         )
+        turn = fault.turn(turn, body.prompt)
         pace = self.config.pace if options.pace is None else options.pace
-        if body.stream:
+        if body.stream and not fault.ignores_stream:
             return _Stream(fault.shape(StreamScript(stream_events(turn))), pace)
         if fault.drops_connection:
             return _Drop()
