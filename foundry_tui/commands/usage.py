@@ -11,7 +11,7 @@ from typing import Any
 from foundry_tui import exitcodes
 from foundry_tui.commands.output import print_table
 from foundry_tui.commands.storage import open_store
-from foundry_tui.service.pricing import format_cost
+from foundry_tui.service.pricing import format_total_cost
 from foundry_tui.store.export import iso_time, local_time
 from foundry_tui.store.usage import SECONDS_PER_DAY, UsageSummary, UsageTotals
 
@@ -53,6 +53,9 @@ def print_summary(summary: UsageSummary, days: int) -> None:
     if unpriced:
         print(f"\nCost leaves out {unpriced} requests to deployments without a known price "
               "(set one under [profiles.NAME.prices.DEPLOYMENT] in the config file).")
+    checks = summary.total
+    if checks.check_requests:
+        print(f"\n{checks.check_errors} of {checks.check_requests} checks failed (not in the error rate).")
 
 
 def cells(totals: UsageTotals) -> list[str]:
@@ -64,7 +67,7 @@ def cells(totals: UsageTotals) -> list[str]:
         tokens(totals.output_tokens),
         tokens(totals.cache_creation_input_tokens),
         tokens(totals.cache_read_input_tokens),
-        format_cost(totals.cost),
+        format_total_cost(totals.cost, totals.unpriced_requests),
         f"{ms(totals.latency_p50_ms)}/{ms(totals.latency_p95_ms)}",
         f"{ms(totals.ttft_p50_ms)}/{ms(totals.ttft_p95_ms)}",
     ]
