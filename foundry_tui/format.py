@@ -50,3 +50,10 @@ def request_ids(request_id: str | None, apim_request_id: str | None) -> str:
     if apim_request_id:
         parts.append(f"apim-request-id: {terminal_line(apim_request_id)}")
     return " · ".join(parts)
+
+
+def total_cost(value: float, unpriced_requests: int) -> str:
+    """A sum that leaves unpriced requests out says so: '≥ $x', or 'n/a' when nothing in it was priced."""
+    if not unpriced_requests:
+        return cost(value)
+    return f"≥ {cost(value)}" if value else "n/a"

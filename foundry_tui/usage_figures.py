@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from foundry_tui.format import cost, duration, from_ms, tokens
+from foundry_tui.format import duration, from_ms, tokens, total_cost
 from foundry_tui.store.usage import UsageTotals
 
 HEADER = ["REQUESTS", "ERRORS", "IN", "OUT", "CACHE W", "CACHE R", "COST", "LATENCY p50/p95", "TTFT p50/p95"]
@@ -18,7 +18,7 @@ def cells(totals: UsageTotals) -> list[str]:
         tokens(totals.output_tokens),
         tokens(totals.cache_creation_input_tokens),
         tokens(totals.cache_read_input_tokens),
-        cost(totals.cost),
+        total_cost(totals.cost, totals.unpriced_requests),
         percentiles(totals.latency_p50_ms, totals.latency_p95_ms),
         percentiles(totals.ttft_p50_ms, totals.ttft_p95_ms),
     ]

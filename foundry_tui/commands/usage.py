@@ -52,4 +52,7 @@ def print_summary(summary: UsageSummary, days: int) -> None:
     if unpriced:
         print(f"\nCost leaves out {unpriced} requests to deployments without a known price "
               "(set one under [profiles.NAME.prices.DEPLOYMENT] in the config file).")
+    checks = summary.total
+    if checks.check_requests:
+        print(f"\n{checks.check_errors} of {checks.check_requests} checks failed (not in the error rate).")
 

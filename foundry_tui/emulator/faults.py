@@ -38,8 +38,18 @@ Faults:
 ``crlf``
     A normal stream with CRLF line endings. No effect without ``stream: true``.
 ``refusal``
-    200 and a refusal as the real service streams it: one empty text block, then
-    ``stop_reason: "refusal"``. No effect without ``stream: true``.
+    A refusal: one empty text block, ``stop_reason: "refusal"`` and ``stop_details``. Sent back
+    as received, that empty block makes every later turn a 400.
+``server-tool-use``
+    A ``server_tool_use`` block (``web_search``) before the text, its input ``{"query": …}``
+    streamed as ``input_json_delta`` fragments (the first one empty, as the service sends it).
+``permission-denied``
+    401 ``PermissionDenied``: what Azure answers an Entra principal without the RBAC data action.
+``html-200``
+    200 with a ``text/html`` page (a proxy's sign-in page) instead of a reply.
+``json-200``
+    200 with the complete Message as ``application/json``, even when ``stream: true`` was asked
+    (a proxy that drops ``stream``).
 ``hostile``
     A normal stream with one more text delta full of terminal escape sequences (`HOSTILE_TEXT`):
     OSC 52 clipboard write, OSC 0 title, CSI 2J, a C1 CSI, an OSC 8 link. No effect without
@@ -56,17 +66,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import BAD_GATEWAY_PAGE, DEPLOYMENT_NOT_FOUND, InvalidRequest, anthropic_error
-from .http11 import Response
+from .http11 import Response, json_response
+from .messages import ContentBlock, Turn
 from .sse import Event, StreamScript, encode_event
 
 FAULT_DEPLOYMENT_PREFIX = "fault-"
+REPLY_FAULTS = ("refusal", "server-tool-use", "permission-denied", "html-200", "json-200")  # see the block below
 DEFAULT_RETRY_AFTER_MS = 1000
 DEFAULT_DELAY_MS = 2000
 # Errors that replace the reply, then faults inside the stream.
 FAULT_NAMES = frozenset({
     "429", "529", "500", "html-502", "unknown-deployment",
-    "stream-error", "drop", "malformed", "slow-first-token", "crlf", "refusal", "hostile",
-})  # fmt: skip
+    "stream-error", "drop", "malformed", "slow-first-token", "crlf", "hostile",
+}) | frozenset(REPLY_FAULTS)  # fmt: skip
 # How many deltas `stream-error` and `drop` let through before failing.
 _DELTAS_BEFORE_FAILURE = 20
 _RATE_LIMITED = "Number of request tokens has exceeded your per-minute rate limit."
@@ -77,14 +89,6 @@ _BROKEN_EVENTS = (
     Event(b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del\n\n'),
 )
 _KEEP_ALIVE_COMMENT = Event(b": keep-alive\n\n")
-_REFUSAL_EVENTS = (
-    encode_event("content_block_start", {"type": "content_block_start", "index": 0,
-                                         "content_block": {"type": "text", "text": ""}}),
-    encode_event("content_block_stop", {"type": "content_block_stop", "index": 0}),
-    encode_event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "refusal", "stop_sequence": None},
-                                   "usage": {"output_tokens": 1}}),
-    encode_event("message_stop", {"type": "message_stop"}),
-)
 HOSTILE_TEXT = (
     "\n\nclipboard\x1b]52;c;aGFja2VkIGNsaXBib2FyZA==\x1b\\ title\x1b]0;pwned title\x07 clear\x1b[2J"
     " c1\x9b31m link\x1b]8;;https://evil.example/\x1b\\here\x1b]8;;\x1b\\ end\n\n"
@@ -100,7 +104,7 @@ class Fault:
     delay_ms: int = DEFAULT_DELAY_MS
 
     def error_response(self, *, streaming: bool, request_id: str) -> Response | None:
-        """The error that replaces the reply, if this fault is one."""
+        """The error (or odd 200) that replaces the reply, if this fault is one."""
         if self.name == "429":
             seconds = math.ceil(self.retry_after_ms / 1000)
             headers = {"retry-after": str(seconds), "retry-after-ms": str(self.retry_after_ms)}
@@ -113,7 +117,24 @@ class Fault:
             return BAD_GATEWAY_PAGE
         if self.name == "unknown-deployment":
             return DEPLOYMENT_NOT_FOUND
+        if self.name == "permission-denied":
+            return PERMISSION_DENIED
+        if self.name == "html-200":
+            return _SIGN_IN_PAGE
         return None
+
+    def turn(self, turn: Turn, prompt: str) -> Turn:
+        """The reply as this fault makes the model give it."""
+        if self.name == "refusal":
+            return refused(turn)
+        if self.name == "server-tool-use":
+            return with_server_tool_use(turn, prompt)
+        return turn
+
+    @property
+    def ignores_stream(self) -> bool:
+        """Answer with the plain JSON Message even when a stream was asked for."""
+        return self.name == "json-200"
 
     @property
     def drops_connection(self) -> bool:
@@ -135,8 +156,6 @@ class Fault:
         if self.name == "crlf":
             # JSON escapes newlines inside strings, so every raw \n in an event is a line ending.
             return dataclasses.replace(script, events=[Event(e.data.replace(b"\n", b"\r\n"), e.tokens) for e in events])
-        if self.name == "refusal":  # the message_start, then nothing but the refusal
-            return dataclasses.replace(script, events=[*events[:1], *_REFUSAL_EVENTS])
         if self.name == "slow-first-token":
             return dataclasses.replace(script, first_token_delay=self.first_token_delay)
         if self.name == "hostile":
@@ -213,3 +232,54 @@ def _with_hostile_text(events: Sequence[Event]) -> list[Event]:
             delta = {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": HOSTILE_TEXT}}
             return [*events[: position + 1], encode_event("content_block_delta", delta, tokens=1), *events[position + 1 :]]
     return list(events)
+
+
+# --- Faults of issue #10: replies a faithful client must cope with, and Azure's RBAC denial ---
+
+# Azure's answer to an Entra principal without the data action (shaped as Azure OpenAI's, status 401).
+PERMISSION_DENIED = json_response(
+    401,
+    {
+        "error": {
+            "code": "PermissionDenied",
+            "message": "The principal `00000000-0000-0000-0000-000000000000` lacks the required data action "
+            "`Microsoft.CognitiveServices/accounts/AIServices/anthropic/messages/action` to perform "
+            "`POST /anthropic/v1/messages` operation.",
+        }
+    },
+)
+_SIGN_IN_PAGE = Response(
+    200,
+    b"<!DOCTYPE html>\r\n<html><head><title>Sign in to continue</title></head>\r\n"
+    b"<body><h1>Sign in to continue</h1><p>Your network requires you to sign in.</p></body></html>\r\n",
+    content_type="text/html",
+)
+REFUSAL_DETAILS = {
+    "type": "refusal",
+    "category": "cyber",
+    "explanation": "The request could enable cyber harm, such as malware or exploit development.",
+}
+SEARCH_TOOL_ID = "srvtoolu_01EmulatorWebSearch0001"
+_QUERY_CHARS = 60
+_JSON_FRAGMENT_CHARS = 8
+
+
+def refused(turn: Turn) -> Turn:
+    """The refusal as the service sends it: a single empty text block."""
+    usage = dataclasses.replace(turn.usage, output_tokens=1)
+    blocks = [ContentBlock("text", ())]
+    return dataclasses.replace(
+        turn, blocks=blocks, stop_reason="refusal", stop_sequence=None, usage=usage, stop_details=REFUSAL_DETAILS
+    )
+
+
+def with_server_tool_use(turn: Turn, prompt: str) -> Turn:
+    """A web search on the prompt before the text, its input in JSON fragments."""
+    query = " ".join(prompt.split())[:_QUERY_CHARS] or "the question"
+    source = json.dumps({"query": query})
+    fragments = ["", *(source[at : at + _JSON_FRAGMENT_CHARS] for at in range(0, len(source), _JSON_FRAGMENT_CHARS))]
+    tool = ContentBlock("server_tool_use", fragments, tool_id=SEARCH_TOOL_ID, tool_name="web_search")
+    thinking = [block for block in turn.blocks if block.type == "thinking"]
+    rest = [block for block in turn.blocks if block.type != "thinking"]
+    usage = dataclasses.replace(turn.usage, output_tokens=turn.usage.output_tokens + len(fragments))
+    return dataclasses.replace(turn, blocks=[*thinking, tool, *rest], usage=usage)

@@ -38,6 +38,7 @@ class MessagesRequest:
     stream: bool = False
     thinking_budget: int | None = None
     stop_sequences: Sequence[str] = ()
+    temperature: float | None = None
 
     @property
     def prompt(self) -> str:
@@ -68,6 +69,9 @@ def parse_messages_request(body: bytes) -> MessagesRequest:
     thinking = data.get("thinking") or {}
     if not isinstance(thinking, dict):
         raise InvalidRequest("thinking: Input should be a valid dictionary")
+    temperature = data.get("temperature")
+    if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, int | float)):
+        raise InvalidRequest("temperature: Input should be a valid number")
     stop_sequences = data.get("stop_sequences") or []
     if not isinstance(stop_sequences, list) or not all(isinstance(sequence, str) for sequence in stop_sequences):
         raise InvalidRequest("stop_sequences: Input should be a valid list of strings")
@@ -79,6 +83,7 @@ def parse_messages_request(body: bytes) -> MessagesRequest:
         stream=data.get("stream") is True,
         thinking_budget=_field(thinking, "budget_tokens", int) if thinking.get("type") == "enabled" else None,
         stop_sequences=[sequence for sequence in stop_sequences if sequence],
+        temperature=temperature,
     )
 
 
@@ -103,9 +108,8 @@ def _content_text(content: Any) -> str:
 
 
 def _block_text(block: Any) -> str:
-    if isinstance(block, dict) and isinstance(block.get("text"), str):
-        return block["text"]
-    return json.dumps(block)
+    text = block.get("text") if isinstance(block, dict) else None
+    return text if isinstance(text, str) else json.dumps(block)
 
 
 class PromptCache:
@@ -141,19 +145,26 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class ContentBlock:
-    type: str  # "thinking" or "text"
-    deltas: Sequence[str]
+    type: str  # "thinking", "text" or "server_tool_use"
+    deltas: Sequence[str]  # the text, the thinking, or the tool input's JSON in fragments
     signature: str = ""  # thinking blocks only
+    tool_id: str = ""  # server_tool_use blocks only
+    tool_name: str = ""  # server_tool_use blocks only
 
-    def content(self, *, complete: bool) -> dict[str, str]:
+    def content(self, *, complete: bool) -> dict[str, Any]:
         """The block as the API shows it: empty in `content_block_start`, complete in a Message."""
         text = "".join(self.deltas) if complete else ""
         if self.type == "thinking":
             return {"type": "thinking", "thinking": text, "signature": self.signature if complete else ""}
+        if self.type == "server_tool_use":
+            return {"type": self.type, "id": self.tool_id, "name": self.tool_name, "input": json.loads(text or "{}")}
         return {"type": "text", "text": text}
 
     def delta_event(self, index: int, chunk: str) -> Event:
-        delta = {"type": f"{self.type}_delta", self.type: chunk}  # text_delta/text or thinking_delta/thinking
+        if self.type == "server_tool_use":
+            delta = {"type": "input_json_delta", "partial_json": chunk}
+        else:
+            delta = {"type": f"{self.type}_delta", self.type: chunk}  # text_delta/text or thinking_delta/thinking
         return _block_event("content_block_delta", index, tokens=1, delta=delta)
 
 
@@ -167,6 +178,12 @@ class Turn:
     stop_reason: str
     stop_sequence: str | None
     usage: Usage
+    stop_details: dict[str, Any] | None = None  # a refusal's category and explanation
+
+    def stop_fields(self) -> dict[str, Any]:
+        """What ends the message: in a Message, and in the `message_delta` event's `delta`."""
+        fields: dict[str, Any] = {"stop_reason": self.stop_reason, "stop_sequence": self.stop_sequence}
+        return fields if self.stop_details is None else {**fields, "stop_details": self.stop_details}
 
 
 def compose_turn(request: MessagesRequest, *, reply_tokens: int | None, cached_tokens: int) -> Turn:
@@ -219,8 +236,7 @@ def message_json(turn: Turn) -> dict[str, Any]:
     return {
         **_message_envelope(turn),
         "content": [block.content(complete=True) for block in turn.blocks],
-        "stop_reason": turn.stop_reason,
-        "stop_sequence": turn.stop_sequence,
+        **turn.stop_fields(),
         "usage": turn.usage.to_dict(),
     }
 
@@ -228,7 +244,13 @@ def message_json(turn: Turn) -> dict[str, Any]:
 def stream_events(turn: Turn) -> list[Event]:
     """message_start, ping, each block's start/deltas/stop, message_delta, message_stop."""
     start_usage = {**turn.usage.to_dict(), "output_tokens": 1}
-    start = {**_message_envelope(turn), "content": [], "stop_reason": None, "stop_sequence": None, "usage": start_usage}
+    start: dict[str, object] = {
+        **_message_envelope(turn),
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": start_usage,
+    }
     events = [encode_event("message_start", {"type": "message_start", "message": start}), _PING]
     deltas_sent = 0
     for index, block in enumerate(turn.blocks):
@@ -242,9 +264,8 @@ def stream_events(turn: Turn) -> list[Event]:
             signature = {"type": "signature_delta", "signature": block.signature}
             events.append(_block_event("content_block_delta", index, delta=signature))
         events.append(_block_event("content_block_stop", index))
-    stop = {"stop_reason": turn.stop_reason, "stop_sequence": turn.stop_sequence}
     usage = {"output_tokens": turn.usage.output_tokens}
-    events.append(encode_event("message_delta", {"type": "message_delta", "delta": stop, "usage": usage}))
+    events.append(encode_event("message_delta", {"type": "message_delta", "delta": turn.stop_fields(), "usage": usage}))
     events.append(encode_event("message_stop", {"type": "message_stop"}))
     return events
 

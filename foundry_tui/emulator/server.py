@@ -6,7 +6,8 @@ deterministic Markdown replies (see `replies`) and injectable faults (see `fault
 
 Endpoints under ``/anthropic/``:
 
-- ``POST v1/messages``: streaming (``"stream": true``) and non-streaming Messages.
+- ``POST v1/messages``: streaming (``"stream": true``) and non-streaming Messages, validated as
+  strictly as the real API validates them (see `validate`).
 - ``v1/models…`` and ``v1/messages/batches…``: 404 ``api_not_supported``, as on Foundry.
 - anything else: the gateway's 404 ``Resource not found``.
 
@@ -55,6 +56,7 @@ from .faults import DEFAULT_DELAY_MS, DEFAULT_RETRY_AFTER_MS, FaultBook, deploym
 from .http11 import BadFraming, Connection, Request, Response, json_response, read_request
 from .messages import PromptCache, compose_turn, message_json, new_id, parse_messages_request, stream_events
 from .sse import StreamScript, play
+from .validate import validate_request
 
 DEFAULT_DEPLOYMENTS = ("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -246,6 +248,7 @@ class Emulator:
         if "anthropic-version" not in request.headers:
             raise InvalidRequest("anthropic-version: header is required")
         body = parse_messages_request(request.body)
+        validate_request(body)
         options = _EmulatorHeaders.parse(request.headers)
         model_fault = deployment_fault_spec(body.model)
         if body.model not in self.config.deployments and model_fault is None:
@@ -258,8 +261,9 @@ class Emulator:
         turn = compose_turn(
             body, reply_tokens=options.reply_tokens, cached_tokens=self._prompt_cache.cached_tokens(body.system_text)
         )
+        turn = fault.turn(turn, body.prompt)
         pace = self.config.pace if options.pace is None else options.pace
-        if body.stream:
+        if body.stream and not fault.ignores_stream:
             return _Stream(fault.shape(StreamScript(stream_events(turn))), pace)
         if fault.drops_connection:
             return _Drop()

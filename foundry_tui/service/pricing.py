@@ -1,8 +1,9 @@
 """Estimated cost of a turn: list prices per model, overridable per deployment.
 
-A deployment can be named anything, so the price is found by the profile's override, then the
-deployment name or the model the server reported, matched against known model ids. Unknown means
-no estimate ("n/a"), never a guess.
+A deployment can be named anything, so the price is found by the profile's override for the
+deployment, then the model the server reported, then the deployment name, each matched exactly
+against known model ids and their dated forms. Anything else has no estimate ("n/a"): a near name
+(`claude-opus-4-9`) is a different model with a different price, never a guess.
 """
 
 from __future__ import annotations
@@ -25,18 +26,32 @@ KNOWN_PRICES: dict[str, Price] = {
     "claude-haiku-4-5": Price(1.0, 5.0, 1.25, 0.10),
     "claude-3-5-haiku": Price(0.8, 4.0, 1.0, 0.08),
 }
+# The other names of each priced model: its dated id (what the server reports) and its alias.
+OTHER_NAMES: dict[str, str] = {
+    "claude-opus-4-5-20251101": "claude-opus-4-5",
+    "claude-opus-4-1-20250805": "claude-opus-4-1",
+    "claude-opus-4-20250514": "claude-opus-4",
+    "claude-opus-4-0": "claude-opus-4",
+    "claude-sonnet-4-5-20250929": "claude-sonnet-4-5",
+    "claude-sonnet-4-20250514": "claude-sonnet-4",
+    "claude-sonnet-4-0": "claude-sonnet-4",
+    "claude-haiku-4-5-20251001": "claude-haiku-4-5",
+    "claude-3-5-haiku-20241022": "claude-3-5-haiku",
+    "claude-3-5-haiku-latest": "claude-3-5-haiku",
+}
+
+
+def known_price(name: str) -> Price | None:
+    """The list price of exactly this model id (any case), or of one of its other names."""
+    name = name.lower()
+    return KNOWN_PRICES.get(OTHER_NAMES.get(name, name))
 
 
 def price_for(deployment: str, model: str | None = None, overrides: Mapping[str, Price] | None = None) -> Price | None:
+    """The price of a request: the profile's override, else the reported model's, else the deployment name's."""
     if overrides and deployment in overrides:
         return overrides[deployment]
-    for name in (deployment, model or ""):
-        name = name.lower()
-        # the longest known id inside the name wins: "claude-opus-4-1" before "claude-opus-4"
-        matches = [known for known in KNOWN_PRICES if known in name]
-        if matches:
-            return KNOWN_PRICES[max(matches, key=len)]
-    return None
+    return (model and known_price(model)) or known_price(deployment)
 
 
 def estimate_cost(usage: Usage, price: Price | None) -> float | None:

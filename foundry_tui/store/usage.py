@@ -18,6 +18,7 @@ from foundry_tui.service.pricing import estimate_cost, price_for
 from foundry_tui.store.db import Database
 
 CANCELLED = "cancelled"  # the error kind of a request the user stopped: logged, not counted as an error
+CHECK = "check"  # the command of a probe request: its failures say nothing of chat, so they are counted apart
 SECONDS_PER_DAY = 86_400
 
 Grouping = Literal["deployment", "day"]
@@ -104,8 +105,10 @@ class UsageTotals:
     """One line of a usage report: a deployment, a day, or everything (`key` None)."""
 
     key: str | None
-    requests: int = 0
-    errors: int = 0
+    requests: int = 0  # every request, checks included
+    errors: int = 0  # failed requests other than checks (a cancel is no error)
+    check_requests: int = 0
+    check_errors: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
@@ -119,7 +122,9 @@ class UsageTotals:
 
     @property
     def error_rate(self) -> float | None:
-        return self.errors / self.requests if self.requests else None
+        """Of the requests that were not checks: a failing `check` probe is not a failing chat."""
+        sent = self.requests - self.check_requests
+        return self.errors / sent if sent else None
 
 
 @dataclass(slots=True)
@@ -191,7 +196,12 @@ def totals(key: str | None, rows: Sequence[UsageRow]) -> UsageTotals:
     for row in rows:
         result.requests += 1
         failed = row.error_kind is not None
-        result.errors += failed and row.error_kind != CANCELLED
+        error = failed and row.error_kind != CANCELLED
+        if row.command == CHECK:
+            result.check_requests += 1
+            result.check_errors += error
+        else:
+            result.errors += error
         result.input_tokens += row.input_tokens
         result.output_tokens += row.output_tokens
         result.cache_creation_input_tokens += row.cache_creation_input_tokens

@@ -235,7 +235,7 @@ def test_pruning_drops_rows_older_than_the_window(tmp_path):
 
 def test_usage_summary_totals_errors_percentiles_and_groups(store):
     now = time.time()
-    haiku = RequestContext("check", "work", "host", "claude-haiku-4-5")
+    haiku = RequestContext("ask", "work", "host", "claude-haiku-4-5")
     custom = RequestContext("ask", "work", "host", "my-custom-name")
     rows = [
         CONTEXT.row(status=200, error_kind=None, usage=usage(1000, 100), latency_ms=ms, ttft_ms=ms / 10, at=now - 10)
@@ -271,6 +271,22 @@ def test_usage_summary_totals_errors_percentiles_and_groups(store):
         ("connection", None, None), ("rate_limit", 429, "req_limited"),
     ]  # fmt: skip
     assert errors[1].apim_request_id == APIM_ID and errors[1].endpoint_host == "host"
+
+
+def test_checks_are_counted_apart_from_the_error_rate(store):
+    check = RequestContext("check", "work", "host", "claude-haiku-4-5")
+    store.usage.log(
+        check.row(status=429, error_kind="rate_limit"),
+        check.row(status=200, error_kind=None, usage=usage(5, 1)),
+        CONTEXT.row(status=200, error_kind=None, usage=usage(10, 10)),
+        CONTEXT.row(status=500, error_kind="server"),
+        CONTEXT.row(status=200, error_kind=None, usage=usage(10, 10)),
+    )
+
+    total = store.usage.summary(0).total
+    assert (total.requests, total.check_requests, total.check_errors) == (5, 2, 1)
+    assert (total.errors, total.error_rate) == (1, 1 / 3)  # one failed chat turn of three
+    assert total.input_tokens == 25  # checks still count in tokens and cost
 
 
 def test_percentile_is_a_measured_value():

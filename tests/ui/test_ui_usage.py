@@ -11,10 +11,10 @@ import pytest
 from helpers import SIZE, answered, damage_history, send, wait_until
 from textual.widgets import Sparkline, Static
 
-from foundry_tui.store.usage import CANCELLED, UsageRow
+from foundry_tui.store.usage import CANCELLED, UsageRow, UsageTotals
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
-from foundry_tui.ui.screens.usage import DailyChart, ErrorTable, UsageScreen
+from foundry_tui.ui.screens.usage import DailyChart, ErrorTable, UsageScreen, totals_line
 
 UNTIL = datetime(2026, 3, 31, 15, 0, tzinfo=UTC).timestamp()
 HOUR, DAY = 3600.0, 86_400.0
@@ -95,6 +95,16 @@ async def test_figures_per_deployment_and_per_day_match_the_log(make_app):
             ["2026-03-27", "1", "1 (100%)"], ["2026-03-21", "2", "1 (50%)"],
         ]  # fmt: skip
         assert screen.query_one("#usage").border_subtitle == "2026-03-01 15:00 – 2026-03-31 15:00"
+
+
+def test_the_totals_say_what_the_cost_leaves_out_and_count_checks_apart():
+    total = UsageTotals(None, requests=6, errors=1, check_requests=2, check_errors=1, cost=0.5, unpriced_requests=1)
+    nothing_priced = UsageTotals(None, requests=1, unpriced_requests=1)
+
+    line = str(totals_line(total))
+    assert line.startswith("6 requests · 1 errors (25.0%) · 1 of 2 checks failed · ")
+    assert "· ≥ $0.5000 (1 unpriced) ·" in line
+    assert "· n/a (1 unpriced) ·" in str(totals_line(nothing_priced))
 
 
 async def test_the_chart_has_every_day_of_the_window_with_tokens_in_and_out(make_app):

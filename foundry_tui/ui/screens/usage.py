@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Sparkline, Static
 
-from foundry_tui.format import cost, request_ids, tokens
+from foundry_tui.format import request_ids, tokens, total_cost
 from foundry_tui.safetext import terminal_line
 from foundry_tui.store.errors import StoreError
 from foundry_tui.store.export import local_time
@@ -75,12 +75,18 @@ def totals_line(total: UsageTotals) -> Content:
         (str(total.errors), f"errors ({rate:.1%})" if rate else "errors"),
         (tokens(total.input_tokens), "in"),
         (tokens(total.output_tokens), "out"),
-        (cost(total.cost), ""),
+        (total_cost(total.cost, total.unpriced_requests), unpriced_label(total.unpriced_requests)),
         (percentiles(total.latency_p50_ms, total.latency_p95_ms), "latency"),
         (percentiles(total.ttft_p50_ms, total.ttft_p95_ms), "TTFT (p50/p95)"),
     ]
+    if total.check_requests:  # failing probes are not failing chats: counted apart from the error rate
+        figures.insert(2, (f"{total.check_errors} of {total.check_requests}", "checks failed"))
     parts = [Content.assemble((value, "bold"), f" {label}" if label else "") for value, label in figures]
     return Content(" · ").join(parts)
+
+
+def unpriced_label(count: int) -> str:
+    return f"({count} unpriced)" if count else ""
 
 
 def peak_line(days: list[tuple[str, int]]) -> str:
