@@ -138,6 +138,32 @@ class IncompleteStream(FoundryError):
     default_hint = "The connection closed before the reply finished; the partial reply is kept. Retry it."
 
 
+class MalformedStream(FoundryError):
+    """The stream carried data this client refuses (an oversized or absurdly nested event)."""
+
+    kind = "malformed"
+    default_hint = (
+        "The server sent data this client cannot use; the partial reply is kept. "
+        "Retry it, and give support the request ids if it persists."
+    )
+
+
+class UnexpectedResponse(FoundryError):
+    """A success or redirect status whose body is not an event stream (a proxy page, plain JSON)."""
+
+    kind = "unexpected_response"
+    default_hint = (
+        "Something between you and Foundry (a proxy, a captive portal, a wrong base URL) answered "
+        "instead of the Messages API: check the endpoint and HTTPS_PROXY."
+    )
+
+
+class IdleTimeout(RequestTimedOut):
+    """The stream stayed open but brought no content (pings at most) for too long."""
+
+    default_hint = "The server went quiet mid-reply; the partial reply is kept. Retry it, or raise the idle limit."
+
+
 HINT_BY_CODE = {
     "api_not_supported": "Foundry does not offer this API (models list, batches, admin).",
     "request_too_large": "The request is too large: shorten the conversation.",
