@@ -2,7 +2,11 @@
 
 `stream()` is an async generator of typed events ending in `Done` or `Failed`; it never raises a
 request error. Cancelling the task that consumes it closes the HTTP stream at once (the
-cancellation lands on the pending read inside `async with http.stream(...)`).
+cancellation lands on the pending read).
+
+Nothing the server sends can hold the client: every read waits at most until the idle deadline
+(no content, pings aside, for `idle_timeout` seconds), error bodies are read up to a cap, and a
+success status without an event stream is reported as what it was.
 """
 
 from __future__ import annotations
@@ -10,27 +14,37 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
 import httpx
 
 from foundry_tui import __version__
+from foundry_tui.safetext import terminal_line
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.auth import Auth
 from foundry_tui.service.errors import (
+    ClientBug,
     ConnectionFailed,
     FoundryError,
+    IdleTimeout,
     IncompleteStream,
     RequestTimedOut,
+    UnexpectedResponse,
     error_from_response,
+    page_text,
 )
 from foundry_tui.service.events import Done, Failed, ResponseStarted, RetryScheduled, StreamEvent
-from foundry_tui.service.messages import ANTHROPIC_VERSION, MessageRequest, Timings, TurnResult
+from foundry_tui.service.messages import ANTHROPIC_VERSION, MessageRequest, Timings, TurnResult, bounded
 from foundry_tui.service.retry import RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)
+DEFAULT_IDLE_TIMEOUT = 120.0  # seconds without content (pings do not count) before a turn fails
+MAX_ERROR_BODY_BYTES = 1024 * 1024  # an error page longer than this is cut: its start says it all
+MAX_EXCERPT_BYTES = 64 * 1024  # what is read of a success body that is not an event stream
+EXCERPT_CHARS = 120
 USER_AGENT = f"foundry-tui/{__version__}"
 
 
@@ -40,15 +54,19 @@ class FoundryClient:
         base_url: str,
         auth: Auth,
         *,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """`base_url` ends in `/anthropic/`; `transport` and `sleep` are for tests."""
+        """`base_url` ends in `/anthropic/`; `idle_timeout` > 0 seconds; `transport` and `sleep` are for tests."""
+        if not 0 < idle_timeout < math.inf:
+            raise ValueError(f"idle_timeout must be a positive number of seconds, not {idle_timeout!r}")
         self.base_url = base_url
         self.auth = auth
-        self.retry = retry
+        self.retry = retry or RetryPolicy()
+        self.idle_timeout = idle_timeout
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -77,7 +95,7 @@ class FoundryClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def stream(self, request: MessageRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: MessageRequest) -> AsyncGenerator[StreamEvent, None]:
         """Send one Messages request and yield its events; retries what is safe to retry."""
         body = json.dumps(request.to_body(stream=True)).encode()
         result = TurnResult(deployment=request.model)
@@ -94,12 +112,20 @@ class FoundryClient:
                     async for batch in batches:  # one batch per network read: one async hop per read
                         for event in batch:
                             yield event
-            except FoundryError as error:
-                outcome.error = error
-            if outcome.error is None:
+            except FoundryError as exc:
+                outcome.error = exc
+            except Exception as exc:  # a bug must end the turn, not leave it "streaming" forever
+                outcome.error = ClientBug(
+                    f"unexpected {type(exc).__name__}: {exc}",
+                    status=result.status,
+                    request_id=result.request_id,
+                    apim_request_id=result.apim_request_id,
+                )
+                outcome.streaming = True  # never retried
+            error = outcome.error
+            if error is None:
                 yield Done(result)
                 return
-            error = outcome.error
             if result.timings.total is None:
                 result.timings.total = time.perf_counter() - started
             if outcome.streaming:  # a 200 is never retried: content may already be on screen
@@ -123,28 +149,53 @@ class FoundryClient:
             return self.retry.should_retry(None, headers)
         return error.status is not None and self.retry.should_retry(error.status, headers)
 
-    async def _attempt(self, body: bytes, outcome: _Attempt) -> AsyncIterator[list[StreamEvent]]:
+    async def _attempt(self, body: bytes, outcome: _Attempt) -> AsyncGenerator[list[StreamEvent], None]:
         result = outcome.result
         headers = await self.auth.headers()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.idle_timeout  # silence before the headers counts too
         try:
-            async with self._http.stream("POST", "v1/messages", content=body, headers=headers) as response:
+            http_request = self._http.build_request("POST", "v1/messages", content=body, headers=headers)
+            async with asyncio.timeout_at(deadline):
+                response = await self._http.send(http_request, stream=True)
+            try:
                 outcome.headers = response.headers
                 result.status = response.status_code
-                result.request_id = response.headers.get("request-id")
-                result.apim_request_id = response.headers.get("apim-request-id")
+                result.request_id = _header(response, "request-id")
+                result.apim_request_id = _header(response, "apim-request-id")
                 result.timings.headers = time.perf_counter() - outcome.started
                 if response.status_code >= 400:
-                    raise error_from_response(response.status_code, response.headers, await response.aread())
+                    async with asyncio.timeout_at(deadline):
+                        error_body = await read_capped(response, MAX_ERROR_BODY_BYTES)
+                    raise error_from_response(response.status_code, response.headers, error_body)
+                if not is_event_stream(response):
+                    async with asyncio.timeout_at(deadline):
+                        excerpt_body = await read_capped(response, MAX_EXCERPT_BYTES)
+                    raise unexpected_response(response, excerpt_body, result)
                 outcome.streaming = True
                 yield [ResponseStarted(response.status_code, result.request_id, result.apim_request_id)]
                 assembler = MessageAssembler(result, outcome.started)
                 try:
-                    async for chunk in response.aiter_bytes():  # decodes gzip: httpx asks for it
+                    chunks = response.aiter_bytes()  # decodes gzip: httpx asks for it
+                    while True:
+                        async with asyncio.timeout_at(deadline):
+                            chunk = await anext(chunks, None)
+                        if chunk is None:
+                            break
                         yield assembler.feed(chunk)
                         if assembler.error is not None:
                             raise assembler.error  # after the text that came before it
+                        if assembler.saw_content:
+                            assembler.saw_content = False
+                            deadline = loop.time() + self.idle_timeout
                 except (httpx.TransportError, httpx.DecodingError):
                     pass  # a cut connection: reported below as incomplete, with the content kept
+                except TimeoutError:
+                    assembler.finalize()
+                    raise self._idle_timeout(result) from None
+                except Exception:
+                    assembler.finalize()  # keep the partial content whatever ended the turn
+                    raise
                 yield assembler.close()
                 if assembler.error is not None:
                     raise assembler.error
@@ -155,10 +206,22 @@ class FoundryClient:
                         request_id=result.request_id,
                         apim_request_id=result.apim_request_id,
                     )
+            finally:
+                await response.aclose()
+        except TimeoutError:  # the idle deadline, before any content
+            raise self._idle_timeout(result) from None
         except httpx.TimeoutException as exc:
             raise RequestTimedOut(f"{type(exc).__name__} talking to {self._http.base_url.host}") from None
         except httpx.TransportError as exc:
             raise ConnectionFailed(connection_message(self._http.base_url.host, exc)) from None
+
+    def _idle_timeout(self, result: TurnResult) -> IdleTimeout:
+        return IdleTimeout(
+            f"no content from {self._http.base_url.host} for {self.idle_timeout:g} s",
+            status=result.status,
+            request_id=result.request_id,
+            apim_request_id=result.apim_request_id,
+        )
 
 
 class _Attempt:
@@ -172,6 +235,43 @@ class _Attempt:
         self.headers: httpx.Headers | None = None
         self.streaming = False
         self.error: FoundryError | None = None
+
+
+def _header(response: httpx.Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return bounded(value) if value else None
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    media_type: str = response.headers.get("content-type", "").partition(";")[0]
+    return media_type.strip().lower() == "text/event-stream"
+
+
+async def read_capped(response: httpx.Response, limit: int) -> bytes:
+    """The body's first `limit` decoded bytes; the rest is never read (the caller closes the response)."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            parts.append(chunk[: limit - size])
+            size += len(chunk)
+            if size >= limit:
+                break
+    except httpx.DecodingError:
+        pass  # a broken or bombed encoding: what decoded so far is all there is to show
+    return b"".join(parts)
+
+
+def unexpected_response(response: httpx.Response, body: bytes, result: TurnResult) -> UnexpectedResponse:
+    """A 2xx or 3xx that is not an event stream: its status, content type and a short, safe excerpt."""
+    content_type = terminal_line(response.headers.get("content-type", "")) or "no content type"
+    excerpt = terminal_line(page_text(body, content_type) or "")[:EXCERPT_CHARS] or "empty body"
+    return UnexpectedResponse(
+        f"HTTP {response.status_code} with {bounded(content_type, 60)} instead of an event stream: {excerpt}",
+        status=response.status_code,
+        request_id=result.request_id,
+        apim_request_id=result.apim_request_id,
+    )
 
 
 def retry_reason(error: FoundryError) -> str:

@@ -164,6 +164,13 @@ class IdleTimeout(RequestTimedOut):
     default_hint = "The server went quiet mid-reply; the partial reply is kept. Retry it, or raise the idle limit."
 
 
+class ClientBug(FoundryError):
+    """An exception this client did not expect: the turn ends cleanly instead of hanging."""
+
+    kind = "internal"
+    default_hint = "This is a bug in foundry-tui; the partial reply is kept. Please report it with the request ids."
+
+
 HINT_BY_CODE = {
     "api_not_supported": "Foundry does not offer this API (models list, batches, admin).",
     "request_too_large": "The request is too large: shorten the conversation.",
@@ -238,8 +245,10 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
 
 def error_from_event(payload: Mapping[str, Any], *, request_id: str | None, apim_request_id: str | None) -> StreamError:
     """The error carried by an SSE `event: error` that arrived after the stream began."""
-    error = payload.get("error") if isinstance(payload.get("error"), Mapping) else {}
-    code = error.get("type") or error.get("code")
+    raw = payload.get("error")
+    error: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    code = next((value for value in (error.get("type"), error.get("code")) if value and isinstance(value, str)), None)
+    code = code[:MAX_MESSAGE_CHARS] if code else None
     message = str(error.get("message") or "error event in the stream")
     hint = OverloadedError.default_hint if code == "overloaded_error" else None
     return StreamError(
@@ -273,13 +282,24 @@ def parse_error_body(body: bytes, content_type: str) -> tuple[str | None, str | 
 
 def text_of_non_json(body: bytes, content_type: str) -> str | None:
     """A proxy's HTML page or plain text, reduced to its title or first line."""
+    text = page_text(body, content_type)
+    if text and is_html(body, content_type):
+        return f"non-JSON answer from a proxy or gateway: {text}"
+    return text
+
+
+def page_text(body: bytes, content_type: str) -> str | None:
+    """What a person would read first in a body: an HTML page's title or heading, else its first line."""
     text = body.decode("utf-8", "replace").strip()
     if not text:
         return None
-    if "html" in content_type or text.lstrip().startswith("<"):
+    if is_html(body, content_type):
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
         heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.IGNORECASE | re.DOTALL)
         found = title or heading
-        plain = found.group(1) if found else re.sub(r"<[^>]+>", " ", text)
-        return f"non-JSON answer from a proxy or gateway: {one_line(plain)}"
+        return one_line(found.group(1) if found else re.sub(r"<[^>]+>", " ", text))
     return one_line(text.splitlines()[0])
+
+
+def is_html(body: bytes, content_type: str) -> bool:
+    return "html" in content_type or body.lstrip().startswith(b"<")
