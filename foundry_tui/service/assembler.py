@@ -30,7 +30,7 @@ from foundry_tui.service.messages import (
     TurnResult,
     bounded,
 )
-from foundry_tui.service.sse import OversizedEvent, SSEDecoder
+from foundry_tui.service.sse import SSEDecoder
 
 _loads = json.loads
 _clock = time.perf_counter
@@ -58,14 +58,14 @@ class MessageAssembler:
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """The events one read completes, up to an `event: error`, which sets `error` and ends the turn."""
-        try:
-            sse_events = self._decoder.feed(chunk)
-        except OversizedEvent as exc:
-            self._refuse(f"the server sent {exc}")
-            return []
+        sse_events = self._decoder.feed(chunk)
         if sse_events and any(name != "ping" for name, _ in sse_events):
             self.saw_content = True
-        return self._assemble(sse_events)
+        events = self._assemble(sse_events)
+        if self._decoder.overflowed and self.error is None:
+            limit = self._decoder.max_event_bytes // (1024 * 1024)
+            self._refuse(f"the server sent an event over {limit} MB")
+        return events
 
     def close(self) -> list[StreamEvent]:
         """End of the byte stream: deliver a last unterminated event, then close open blocks."""

@@ -6,8 +6,9 @@ complete event, so a character split across reads is never cut, and `json.loads`
 bytes it would sniff the encoding and decode again, per event).
 
 An unfinished event is held as a list of reads and joined only when a read may end it, so a long
-line costs linear time, not a copy of everything held per read; one over `MAX_EVENT_BYTES` (a
-hostile or broken server, a decompression bomb) raises `OversizedEvent` instead of growing.
+line costs linear time, not a copy of everything held per read. An event over `MAX_EVENT_BYTES`
+(a hostile or broken server, a decompression bomb) is dropped and sets `overflowed`: the events
+before it are still returned, and nothing after it is decoded.
 """
 
 from __future__ import annotations
@@ -16,24 +17,19 @@ DEFAULT_EVENT = "message"
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # real events are a few hundred bytes; big tool inputs stay far below
 
 
-class OversizedEvent(ValueError):
-    """One event grew past the decoder's limit; the decoder has dropped what it held."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"an event over {limit // (1024 * 1024)} MB")
-        self.limit = limit
-
-
 class SSEDecoder:
-    __slots__ = ("_held", "_held_bytes", "max_event_bytes")
+    __slots__ = ("_held", "_held_bytes", "max_event_bytes", "overflowed")
 
     def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
         self._held: list[bytes] = []  # the reads of the unfinished event, in order
         self._held_bytes = 0
         self.max_event_bytes = max_event_bytes
+        self.overflowed = False  # an event outgrew the limit: the stream is refused from there on
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         """Decode one read; returns every event it completes (a list: cheaper than a generator)."""
+        if self.overflowed:
+            return []
         if self._held:
             if not _may_end_event(chunk, self._held[-1]):
                 self._hold(chunk)
@@ -54,9 +50,8 @@ class SSEDecoder:
         if end + 2 < len(buffer):
             self._hold(buffer[end + 2 :])
         blocks = buffer[:end].decode("utf-8", "replace").split("\n\n")
-        if end > self.max_event_bytes and any(len(block) > self.max_event_bytes for block in blocks):
-            self._drop()
-            raise OversizedEvent(self.max_event_bytes)
+        if end > self.max_event_bytes:
+            blocks = self._within_limit(blocks)
         events: list[tuple[str, str]] = []
         for block in blocks:
             # The shape nearly every event has, "event: NAME\ndata: JSON", takes one partition; this
@@ -82,8 +77,19 @@ class SSEDecoder:
         self._held.append(data)
         self._held_bytes += len(data)
         if self._held_bytes > self.max_event_bytes:
-            self._drop()
-            raise OversizedEvent(self.max_event_bytes)
+            self._overflow()
+
+    def _within_limit(self, blocks: list[str]) -> list[str]:
+        """The blocks before the first oversized one (a read of many small events passes whole)."""
+        for position, block in enumerate(blocks):
+            if len(block) > self.max_event_bytes:
+                self._overflow()
+                return blocks[:position]
+        return blocks
+
+    def _overflow(self) -> None:
+        self._drop()
+        self.overflowed = True
 
     def _drop(self) -> None:
         self._held.clear()

@@ -12,7 +12,7 @@ from helpers import sse_event, text_turn
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.errors import MalformedStream
 from foundry_tui.service.messages import TextBlock, TurnResult
-from foundry_tui.service.sse import MAX_EVENT_BYTES, OversizedEvent, SSEDecoder
+from foundry_tui.service.sse import MAX_EVENT_BYTES, SSEDecoder
 
 
 def assemble(body: bytes) -> MessageAssembler:
@@ -135,9 +135,18 @@ def test_an_event_over_the_cap_fails_the_turn_and_keeps_the_text() -> None:
     assert isinstance(assembler.result.content[0], TextBlock)
 
 
-def test_the_decoder_refuses_an_oversized_event_in_one_read() -> None:
-    with pytest.raises(OversizedEvent):
-        SSEDecoder().feed(b"data: " + b"x" * (MAX_EVENT_BYTES + 10))
+def test_the_decoder_refuses_an_oversized_event_in_one_read_but_returns_those_before() -> None:
+    decoder = SSEDecoder()
+    events = decoder.feed(b"data: a\n\n" + b"data: " + b"x" * (MAX_EVENT_BYTES + 10) + b"\n\ndata: b\n\n")
+    assert events == [("message", "a")] and decoder.overflowed
+    assert decoder.feed(b"data: c\n\n") == [] and decoder.close() == []
+
+
+def test_text_before_a_bomb_in_the_same_read_is_kept() -> None:
+    assembler = MessageAssembler(TurnResult(deployment="dep"), started_at=0.0)
+    events = assembler.feed(text_turn("kept", stop=False) + b"data: " + b"a" * (MAX_EVENT_BYTES + 1))
+    assert events and isinstance(assembler.error, MalformedStream)
+    assert assembler.result.text == "kept"
 
 
 def test_a_long_line_in_small_reads_costs_linear_time() -> None:
