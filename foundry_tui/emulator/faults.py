@@ -37,6 +37,30 @@ Faults:
     ``x-emulator-delay-ms`` sets the wait (default 2000).
 ``crlf``
     A normal stream with CRLF line endings. No effect without ``stream: true``.
+
+Hostile faults (a broken server or a proxy in between; payloads in `hostile`):
+
+``bad-usage``
+    A normal stream whose ``usage`` figures have the wrong types (a list, a string, null, a
+    negative number, a bool, 10**30) in ``message_start`` and ``message_delta``.
+``deep-json``
+    200, some deltas, then a ``data:`` line nested 100,000 levels deep, then the rest.
+``huge-line``
+    200, some deltas, then one 10 MB text delta on a single line, then the rest.
+``gzip-bomb``
+    200 with ``content-encoding: gzip``: some deltas, then a text delta that inflates to 300 MB
+    (about 300 KB on the wire), then the rest.
+``pings-only``
+    200, ``message_start``, then only pings (every 0.25 s) for up to 10 minutes: no content, no end.
+``html-200``
+    200 with a ``text/html`` captive-portal page instead of an event stream.
+``json-200``
+    200 with a complete non-streaming message (``application/json``) for a streaming request.
+``huge-error``
+    401 with a 51 MB ``text/html`` page.
+
+The stream faults above have no effect without ``stream: true``; ``html-200`` and ``huge-error``
+answer any request.
 """
 
 from __future__ import annotations
@@ -47,6 +71,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import hostile
 from .errors import BAD_GATEWAY_PAGE, DEPLOYMENT_NOT_FOUND, InvalidRequest, anthropic_error
 from .http11 import Response
 from .sse import Event, StreamScript, encode_event
@@ -58,6 +83,7 @@ DEFAULT_DELAY_MS = 2000
 FAULT_NAMES = frozenset({
     "429", "529", "500", "html-502", "unknown-deployment",
     "stream-error", "drop", "malformed", "slow-first-token", "crlf",
+    "bad-usage", "deep-json", "huge-line", "gzip-bomb", "pings-only", "html-200", "json-200", "huge-error",
 })  # fmt: skip
 # How many deltas `stream-error` and `drop` let through before failing.
 _DELTAS_BEFORE_FAILURE = 20
@@ -93,7 +119,16 @@ class Fault:
             return BAD_GATEWAY_PAGE
         if self.name == "unknown-deployment":
             return DEPLOYMENT_NOT_FOUND
+        if self.name == "html-200":
+            return hostile.CAPTIVE_PORTAL_PAGE
+        if self.name == "huge-error":
+            return hostile.huge_error_page()
         return None
+
+    @property
+    def answers_plain_json(self) -> bool:
+        """A streaming request gets the non-streaming message instead."""
+        return self.name == "json-200"
 
     @property
     def drops_connection(self) -> bool:
@@ -117,7 +152,26 @@ class Fault:
             return dataclasses.replace(script, events=[Event(e.data.replace(b"\n", b"\r\n"), e.tokens) for e in events])
         if self.name == "slow-first-token":
             return dataclasses.replace(script, first_token_delay=self.first_token_delay)
-        return script
+        return _hostile_shape(self.name, script)
+
+
+def _hostile_shape(name: str, script: StreamScript) -> StreamScript:
+    events = script.events
+    if name == "bad-usage":
+        return dataclasses.replace(script, events=hostile.with_bad_usage(events))
+    if name in ("deep-json", "huge-line"):
+        head = _cut_after_some_deltas(events)
+        bad = hostile.deep_json_event() if name == "deep-json" else hostile.huge_line_event()
+        return dataclasses.replace(script, events=[*head, bad, *events[len(head) :]])
+    if name == "gzip-bomb":
+        head = _cut_after_some_deltas(events)
+        before, after = b"".join(e.data for e in head), b"".join(e.data for e in events[len(head) :])
+        return dataclasses.replace(script, events=[Event(hostile.gzip_bomb_body(before, after))], content_encoding="gzip")
+    if name == "pings-only":
+        return dataclasses.replace(
+            script, events=list(events[:1]), pings_for=hostile.PINGS_FOR, ping_interval=hostile.PING_INTERVAL
+        )
+    return script
 
 
 def deployment_fault_spec(model: str) -> str | None:

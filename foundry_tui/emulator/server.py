@@ -197,7 +197,9 @@ class Emulator:
             connection.abort()
             return False
         if isinstance(outcome, _Stream):
-            await connection.start_chunked(200, {**_SSE_HEADERS, **ids}, close=close)
+            encoding = outcome.script.content_encoding
+            headers = {**_SSE_HEADERS, **({"content-encoding": encoding} if encoding else {}), **ids}
+            await connection.start_chunked(200, headers, close=close)
             await play(outcome.script, connection, outcome.pace)
             return not (close or outcome.script.abort_at_end)
         await connection.send(outcome, ids, close=close)
@@ -248,6 +250,8 @@ class Emulator:
             body, reply_tokens=options.reply_tokens, cached_tokens=self._prompt_cache.cached_tokens(body.system_text)
         )
         pace = self.config.pace if options.pace is None else options.pace
+        if fault.answers_plain_json:
+            return json_response(200, message_json(turn))
         if body.stream:
             return _Stream(fault.shape(StreamScript(stream_events(turn))), pace)
         if fault.drops_connection:
