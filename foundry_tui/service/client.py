@@ -16,7 +16,7 @@ import copy
 import json
 import math
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 
 import httpx
@@ -25,6 +25,7 @@ from foundry_tui import __version__
 from foundry_tui.safetext import terminal_line
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.auth import Auth
+from foundry_tui.service.decoding import ACCEPTED_ENCODINGS, BoundedDecoder, UndecodableBody
 from foundry_tui.service.errors import (
     ClientBug,
     ConnectionFailed,
@@ -77,6 +78,7 @@ class FoundryClient:
                 "user-agent": USER_AGENT,
                 "anthropic-version": ANTHROPIC_VERSION,
                 "content-type": "application/json",
+                "accept-encoding": ACCEPTED_ENCODINGS,  # decoded here, in bounded steps
             },
         )
 
@@ -176,20 +178,23 @@ class FoundryClient:
                 yield [ResponseStarted(response.status_code, result.request_id, result.apim_request_id)]
                 assembler = MessageAssembler(result, outcome.started)
                 try:
-                    chunks = response.aiter_bytes()  # decodes gzip: httpx asks for it
+                    reads, decoder = raw_body(response)
                     while True:
                         async with asyncio.timeout_at(deadline):
-                            chunk = await anext(chunks, None)
-                        if chunk is None:
+                            read = await anext(reads, None)
+                        if read is None:
                             break
-                        yield assembler.feed(chunk)
-                        if assembler.error is not None:
-                            raise assembler.error  # after the text that came before it
+                        for piece in decoder.pieces(read):  # a bomb stops at the SSE event cap
+                            yield assembler.feed(piece)
+                            if assembler.error is not None:
+                                raise assembler.error  # after the text that came before it
                         if assembler.saw_content:
                             assembler.saw_content = False
                             deadline = loop.time() + self.idle_timeout
-                except (httpx.TransportError, httpx.DecodingError):
+                except httpx.TransportError:
                     pass  # a cut connection: reported below as incomplete, with the content kept
+                except UndecodableBody as exc:
+                    result.warnings.append(f"the body stopped decoding: {exc}")  # then incomplete, as a cut
                 except TimeoutError:
                     assembler.finalize()
                     raise self._idle_timeout(result) from None
@@ -247,18 +252,31 @@ def is_event_stream(response: httpx.Response) -> bool:
     return media_type.strip().lower() == "text/event-stream"
 
 
+def raw_body(response: httpx.Response) -> tuple[AsyncIterator[bytes], BoundedDecoder]:
+    """The body's reads as sent, and the decoder for them (a body read already is decoded already)."""
+    if response.is_stream_consumed:  # built with content= (tests, recorded replies)
+        return _one_read(response.content), BoundedDecoder(None)
+    return response.aiter_raw(), BoundedDecoder(response.headers.get("content-encoding"))
+
+
+async def _one_read(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
 async def read_capped(response: httpx.Response, limit: int) -> bytes:
-    """The body's first `limit` decoded bytes; the rest is never read (the caller closes the response)."""
+    """The body's first `limit` decoded bytes; the rest is never read nor inflated (the caller closes it)."""
     parts: list[bytes] = []
     size = 0
     try:
-        async for chunk in response.aiter_bytes():
-            parts.append(chunk[: limit - size])
-            size += len(chunk)
-            if size >= limit:
-                break
-    except httpx.DecodingError:
-        pass  # a broken or bombed encoding: what decoded so far is all there is to show
+        reads, decoder = raw_body(response)
+        async for read in reads:
+            for piece in decoder.pieces(read):
+                parts.append(piece[: limit - size])
+                size += len(parts[-1])
+                if size >= limit:
+                    return b"".join(parts)
+    except UndecodableBody:
+        pass  # an odd or broken encoding: what decoded so far is all there is to show
     return b"".join(parts)
 
 
