@@ -285,7 +285,7 @@ def unexpected_response(response: httpx.Response, body: bytes, result: TurnResul
     content_type = terminal_line(response.headers.get("content-type", "")) or "no content type"
     excerpt = terminal_line(page_text(body, content_type) or "")[:EXCERPT_CHARS] or "empty body"
     return UnexpectedResponse(
-        f"HTTP {response.status_code} with {bounded(content_type, 60)} instead of an event stream: {excerpt}",
+        f"{bounded(content_type, 60)} instead of an event stream: {excerpt}",
         status=response.status_code,
         request_id=result.request_id,
         apim_request_id=result.apim_request_id,
