@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from foundry_tui.service.messages import request_ids_text
+from foundry_tui.service.messages import bounded, request_ids_text
 
 MAX_MESSAGE_CHARS = 300
 
@@ -237,8 +237,8 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
         message or f"HTTP {status} with no error message",
         status=status,
         code=code,
-        request_id=headers.get("request-id") or body_request_id,
-        apim_request_id=headers.get("apim-request-id"),
+        request_id=bounded(headers.get("request-id") or "") or body_request_id,
+        apim_request_id=bounded(headers.get("apim-request-id") or "") or None,
         hint=HINT_BY_CODE.get(code or ""),
     )
 
@@ -274,7 +274,10 @@ def parse_error_body(body: bytes, content_type: str) -> tuple[str | None, str | 
         if code is None or str(code).isdigit():
             code = error.get("type")
         message = error.get("message")  # not always a string: never let it crash one_line()
-        return (str(code) if code else None), (None if message is None else str(message)), data.get("request_id")
+        request_id = data.get("request_id")
+        request_id = bounded(request_id) if isinstance(request_id, str) and request_id else None
+        code = bounded(str(code)) if code else None
+        return code, (None if message is None else str(message)), request_id
     if "message" in data:  # APIM {"statusCode": 401, "message": "…"}
         return None, str(data["message"]), None
     return None, one_line(body.decode("utf-8", "replace")), None

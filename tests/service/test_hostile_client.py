@@ -156,3 +156,12 @@ async def test_an_unexpected_exception_ends_the_turn_as_failed_with_the_text(mon
     last = failed(events, ClientBug)
     assert last.result.text == "kept" and "RuntimeError" in last.error.message
     assert original is not explode
+
+
+@pytest.mark.parametrize("request_id", [["req_1"], {"a": 1}, 7, "r" * 10_000])
+async def test_an_error_body_request_id_must_be_a_short_string(request_id: Any) -> None:
+    body = {"type": "error", "error": {"type": "api_error", "message": "down"}, "request_id": request_id}
+    events, _ = await run(httpx.Response(500, json=body))
+    error = failed(events, FoundryError).error
+    assert error.request_id is None or (isinstance(error.request_id, str) and len(error.request_id) <= 200)
+    assert "down" in error.message and error.ids() is not None
