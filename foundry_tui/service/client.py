@@ -179,18 +179,15 @@ class FoundryClient:
                 assembler = MessageAssembler(result, outcome.started)
                 try:
                     reads, decoder = raw_body(response)
-                    while True:
-                        async with asyncio.timeout_at(deadline):
-                            read = await anext(reads, None)
-                        if read is None:
-                            break
-                        for piece in decoder.pieces(read):  # a bomb stops at the SSE event cap
-                            yield assembler.feed(piece)
-                            if assembler.error is not None:
-                                raise assembler.error  # after the text that came before it
-                        if assembler.saw_content:
-                            assembler.saw_content = False
-                            deadline = loop.time() + self.idle_timeout
+                    with IdleWatch(self.idle_timeout) as watch:
+                        while (read := await watch.read(reads)) is not None:
+                            for piece in decoder.pieces(read):  # a bomb stops at the SSE event cap
+                                yield assembler.feed(piece)
+                                if assembler.error is not None:
+                                    raise assembler.error  # after the text that came before it
+                            if assembler.saw_content:
+                                assembler.saw_content = False
+                                watch.content_arrived()
                 except httpx.TransportError:
                     pass  # a cut connection: reported below as incomplete, with the content kept
                 except UndecodableBody as exc:
@@ -227,6 +224,55 @@ class FoundryClient:
             request_id=result.request_id,
             apim_request_id=result.apim_request_id,
         )
+
+
+class IdleWatch:
+    """Fails a read once no content arrived for `limit` seconds, at one timer per stream, not per read.
+
+    Only a read is ever cancelled, never the consumer's own awaits between reads: if the deadline
+    passes while the consumer holds the stream, the next read gets what time is left (none), so
+    content already buffered is still read first.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._limit = limit
+        self._deadline = self._loop.time() + limit
+        self._reading = False
+        self._expired = False
+        self._timer = self._loop.call_at(self._deadline, self._check)
+
+    def __enter__(self) -> IdleWatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def content_arrived(self) -> None:
+        self._deadline = self._loop.time() + self._limit  # the timer moves when it fires: no churn here
+
+    async def read(self, reads: AsyncIterator[bytes]) -> bytes | None:
+        """The next read, or None at the end; raises TimeoutError at the idle deadline."""
+        self._reading = True
+        try:
+            return await anext(reads, None)
+        except asyncio.CancelledError:
+            if self._expired and self._task is not None and self._task.uncancel() == 0:
+                raise TimeoutError from None  # our cancel, and no one else's
+            raise
+        finally:
+            self._reading = False
+
+    def _check(self) -> None:
+        now = self._loop.time()
+        if now < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, self._check)
+        elif not self._reading:
+            self._timer = self._loop.call_at(now + 0.01, self._check)  # the consumer holds the stream
+        elif self._task is not None:
+            self._expired = True
+            self._task.cancel()
 
 
 class _Attempt:

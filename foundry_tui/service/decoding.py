@@ -8,7 +8,7 @@ as soon as it has seen enough (an SSE event over its cap, an error body's first 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 STEP_BYTES = 256 * 1024
 ACCEPTED_ENCODINGS = "gzip, deflate"  # what the client asks for: the encodings decoded here
@@ -34,12 +34,13 @@ class BoundedDecoder:
         else:
             raise UndecodableBody(f"a body in content-encoding {encoding[:40]!r}, which was not asked for")
 
-    def pieces(self, data: bytes) -> Iterator[bytes]:
+    def pieces(self, data: bytes) -> Iterable[bytes]:
         """The decoded bytes of one read, `step` at a time; stop iterating to stop inflating."""
         if self._inflater is None:
-            yield data
-            return
-        inflater = self._inflater
+            return (data,)  # the common case, without a generator per read
+        return self._inflate(self._inflater, data)
+
+    def _inflate(self, inflater: zlib._Decompress, data: bytes) -> Iterator[bytes]:
         try:
             piece = inflater.decompress(data, self._step)
             while True:

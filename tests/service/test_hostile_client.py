@@ -165,3 +165,33 @@ async def test_an_error_body_request_id_must_be_a_short_string(request_id: Any) 
     error = failed(events, FoundryError).error
     assert error.request_id is None or (isinstance(error.request_id, str) and len(error.request_id) <= 200)
     assert "down" in error.message and error.ids() is not None
+
+
+async def test_a_slow_consumer_is_never_cancelled_by_the_idle_limit() -> None:
+    client = FoundryClient(
+        "http://h/anthropic/",
+        ApiKeyAuth("k"),
+        idle_timeout=0.2,
+        transport=httpx.MockTransport(
+            lambda request: httpx.Response(
+                200,
+                headers={"content-type": "text/event-stream"},
+                stream=Reads(list(text_turn("a", "b").partition(b"\n\n")[::2]) + [text_turn("c")]),
+            )
+        ),
+    )
+    events: list[StreamEvent] = []
+    async for event in client.stream(REQUEST):
+        events.append(event)
+        await asyncio.sleep(0.3)  # longer than the idle limit, between reads: the consumer's own time
+    await client.aclose()
+    assert isinstance(events[-1], Done), events[-1]
+
+
+async def test_cancelling_the_consumer_is_still_a_cancel_not_an_idle_timeout() -> None:
+    response = httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Reads([], then_stall=True))
+    task = asyncio.create_task(run(response, idle_timeout=5.0))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
