@@ -1,7 +1,7 @@
 """What a broken or hostile server (or a proxy in between) sends: the payloads of the hostile faults.
 
-Big payloads are built once and cached; the gzip bomb is compressed once per reply prefix (about
-0.7 s), so a test can ask for it repeatedly without paying again.
+Big payloads are built per request and dropped after; only the gzip bomb's 300 KB middle is kept,
+since compressing it takes about 0.7 s.
 """
 
 from __future__ import annotations
@@ -108,9 +108,9 @@ def _crc_over_the_middle(crc: int) -> int:
     return crc
 
 
-@functools.cache
 def huge_error_page() -> Response:
-    """A 401 HTML page of HUGE_ERROR_BYTES, as a misconfigured proxy might send."""
+    """A 401 HTML page of HUGE_ERROR_BYTES, as a misconfigured proxy might send (built per request:
+    kept, it would weigh on every process that forks from the emulator's)."""
     head = b"<html><head><title>401 Unauthorized</title></head><body><h1>401 Unauthorized</h1>\n"
     filler = b"<p>Access denied.</p>\n"
     body = head + filler * ((HUGE_ERROR_BYTES - len(head)) // len(filler)) + b"</body></html>\n"

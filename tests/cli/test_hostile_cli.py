@@ -16,6 +16,12 @@ from foundry_tui import exitcodes
 MEGABYTE = 1024 * 1024
 
 
+@pytest.fixture
+def env_for(emulator_process):
+    """These faults send tens of megabytes: served from another process (see conftest)."""
+    return {"ANTHROPIC_FOUNDRY_API_KEY": emulator_process.api_key, "ANTHROPIC_FOUNDRY_BASE_URL": emulator_process.base_url}
+
+
 def ask(env: dict[str, str], deployment: str, *args: str) -> subprocess.CompletedProcess[str]:
     return foundry("ask", "--deployment", deployment, *args, "explain caching", env=env, timeout=60)
 

@@ -25,6 +25,15 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
             yield http
 
 
+@pytest.fixture
+async def heavy_client(emulator_process: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """For the faults that weigh tens of megabytes: an emulator in its own process (see conftest)."""
+    headers = {"api-key": emulator_process.api_key, **VERSION}
+    async with httpx.AsyncClient(base_url=emulator_process.base_url, headers=headers, timeout=30) as http:
+        yield http
+    assert emulator_process.logged() == ""
+
+
 async def raw_body(client: httpx.AsyncClient, fault: str, **fields: Any) -> tuple[httpx.Response, bytes]:
     async with client.stream("POST", "v1/messages", json={**BODY, **fields}, headers={"x-emulator-fault": fault}) as response:
         return response, b"".join([chunk async for chunk in response.aiter_raw()])
@@ -49,12 +58,14 @@ async def test_deep_json_sends_a_deeply_nested_line_between_real_deltas(client: 
     assert b"text_delta" in b"".join(lines[:deep]) and b"message_stop" in b"".join(lines[deep:])
 
 
-async def test_huge_line_sends_one_ten_megabyte_delta(client: httpx.AsyncClient) -> None:
+async def test_huge_line_sends_one_ten_megabyte_delta(heavy_client: httpx.AsyncClient) -> None:
+    client = heavy_client
     _, body = await raw_body(client, "huge-line")
     assert max(map(len, data_lines(body))) > hostile.HUGE_LINE_BYTES
 
 
-async def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(client: httpx.AsyncClient) -> None:
+async def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(heavy_client: httpx.AsyncClient) -> None:
+    client = heavy_client
     response, body = await raw_body(client, "gzip-bomb")
     assert response.headers["content-encoding"] == "gzip"
     assert len(body) < 1024 * 1024
@@ -91,7 +102,8 @@ async def test_json_200_answers_a_streaming_request_with_a_plain_message(client:
     assert json.loads(body)["type"] == "message"
 
 
-async def test_huge_error_is_a_51_megabyte_401_page(client: httpx.AsyncClient) -> None:
+async def test_huge_error_is_a_51_megabyte_401_page(heavy_client: httpx.AsyncClient) -> None:
+    client = heavy_client
     async with client.stream("POST", "v1/messages", json=BODY, headers={"x-emulator-fault": "huge-error"}) as response:
         assert response.status_code == 401
         assert int(response.headers["content-length"]) >= hostile.HUGE_ERROR_BYTES

@@ -50,6 +50,12 @@ def failed_with(events: list[StreamEvent], cls: type) -> Failed:
     return last
 
 
+@pytest.fixture
+def emulator(emulator_process: Any) -> Any:
+    """These faults send tens of megabytes: served from another process (see conftest)."""
+    return emulator_process
+
+
 async def test_bad_usage_keeps_the_turn_with_safe_figures_and_one_warning(emulator: Any) -> None:
     events, _ = await stream_fault(emulator, "bad-usage")
     last = events[-1]
