@@ -127,8 +127,10 @@ class MessageAssembler:
         if name not in raw:
             return current
         value = raw[name]
-        if value is None or isinstance(value, str):
-            return None if value is None else bounded(value)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return bounded(value)
         self._warn_once(name, f"ignored a {name} that is not a string ({type(value).__name__})")
         return current
 
