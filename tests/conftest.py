@@ -46,6 +46,38 @@ def emulator():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def emulator_process():
+    """An emulator in its own process (`foundry-tui emulator`), for faults whose payloads weigh tens of
+    megabytes: kept out of the test process, they cannot raise the RSS that later subprocesses inherit."""
+    import subprocess
+    import sys
+    import tempfile
+    from types import SimpleNamespace
+
+    log = tempfile.TemporaryFile(mode="w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "foundry_tui", "emulator", "--port", "0", "--pace", "0"],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    assert server.stdout is not None
+    url = server.stdout.readline().rsplit(" ", 1)[-1].strip()
+    key = server.stdout.readline().rsplit(" ", 1)[-1].strip()
+
+    def logged() -> str:
+        log.seek(0)
+        return log.read()
+
+    yield SimpleNamespace(base_url=url, api_key=key, logged=logged)
+    server.terminate()
+    server.wait(timeout=10)
+    server.stdout.close()
+    assert logged() == "", "the emulator must stay quiet"
+    log.close()
+
+
 @pytest.fixture
 def env_for(emulator):
     """Environment variables alone, no config file: what a script over SSH has."""

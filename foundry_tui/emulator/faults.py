@@ -54,6 +54,26 @@ Faults:
     A normal stream with one more text delta full of terminal escape sequences (`HOSTILE_TEXT`):
     OSC 52 clipboard write, OSC 0 title, CSI 2J, a C1 CSI, an OSC 8 link. No effect without
     ``stream: true``.
+
+Hostile faults (a broken server or a proxy in between; payloads in `hostile`):
+
+``bad-usage``
+    A normal stream whose ``usage`` figures have the wrong types (a list, a string, null, a
+    negative number, a bool, 10**30) in ``message_start`` and ``message_delta``.
+``deep-json``
+    200, some deltas, then a ``data:`` line nested 100,000 levels deep, then the rest.
+``huge-line``
+    200, some deltas, then one 10 MB text delta on a single line, then the rest.
+``gzip-bomb``
+    200 with ``content-encoding: gzip``: some deltas, then a text delta that inflates to 300 MB
+    (about 300 KB on the wire), then the rest.
+``pings-only``
+    200, ``message_start``, then only pings (every 0.25 s) for up to 10 minutes: no content, no end.
+``huge-error``
+    401 with a 51 MB ``text/html`` page.
+
+The stream faults above have no effect without ``stream: true``; ``huge-error`` answers any
+request.
 """
 
 from __future__ import annotations
@@ -65,6 +85,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import hostile
 from .errors import BAD_GATEWAY_PAGE, DEPLOYMENT_NOT_FOUND, InvalidRequest, anthropic_error
 from .http11 import Response, json_response
 from .messages import ContentBlock, Turn
@@ -78,6 +99,7 @@ DEFAULT_DELAY_MS = 2000
 FAULT_NAMES = frozenset({
     "429", "529", "500", "html-502", "unknown-deployment",
     "stream-error", "drop", "malformed", "slow-first-token", "crlf", "hostile",
+    "bad-usage", "deep-json", "huge-line", "gzip-bomb", "pings-only", "huge-error",
 }) | frozenset(REPLY_FAULTS)  # fmt: skip
 # How many deltas `stream-error` and `drop` let through before failing.
 _DELTAS_BEFORE_FAILURE = 20
@@ -121,6 +143,8 @@ class Fault:
             return PERMISSION_DENIED
         if self.name == "html-200":
             return _SIGN_IN_PAGE
+        if self.name == "huge-error":
+            return hostile.huge_error_page()
         return None
 
     def turn(self, turn: Turn, prompt: str) -> Turn:
@@ -160,7 +184,26 @@ class Fault:
             return dataclasses.replace(script, first_token_delay=self.first_token_delay)
         if self.name == "hostile":
             return dataclasses.replace(script, events=_with_hostile_text(events))
-        return script
+        return _hostile_shape(self.name, script)
+
+
+def _hostile_shape(name: str, script: StreamScript) -> StreamScript:
+    events = script.events
+    if name == "bad-usage":
+        return dataclasses.replace(script, events=hostile.with_bad_usage(events))
+    if name in ("deep-json", "huge-line"):
+        head = _cut_after_some_deltas(events)
+        bad = hostile.deep_json_event() if name == "deep-json" else hostile.huge_line_event()
+        return dataclasses.replace(script, events=[*head, bad, *events[len(head) :]])
+    if name == "gzip-bomb":
+        head = _cut_after_some_deltas(events)
+        before, after = b"".join(e.data for e in head), b"".join(e.data for e in events[len(head) :])
+        return dataclasses.replace(script, events=[Event(hostile.gzip_bomb_body(before, after))], content_encoding="gzip")
+    if name == "pings-only":
+        return dataclasses.replace(
+            script, events=list(events[:1]), pings_for=hostile.PINGS_FOR, ping_interval=hostile.PING_INTERVAL
+        )
+    return script
 
 
 def deployment_fault_spec(model: str) -> str | None:

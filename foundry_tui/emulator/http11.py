@@ -112,7 +112,7 @@ class Connection:
             },
             close,
         )
-        self._writer.write(head + response.body)
+        self._writer.writelines((head, response.body))  # no copy of a big body
         await self._writer.drain()
 
     async def start_chunked(self, status: int, headers: Mapping[str, str], *, close: bool) -> None:

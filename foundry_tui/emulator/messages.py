@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidRequest
-from .sse import Event, encode_event
+from .sse import PING, Event, encode_event
 
 # Long streams carry an occasional ping, as the real service's do.
 PING_EVERY_DELTAS = 1000
@@ -21,7 +21,6 @@ PING_EVERY_DELTAS = 1000
 _CACHEABLE_SYSTEM_CHARS = 4000
 _CHARS_PER_TOKEN = 4
 _ID_ALPHABET = string.ascii_letters + string.digits
-_PING = encode_event("ping", {"type": "ping"})
 
 
 def new_id(prefix: str) -> str:
@@ -251,7 +250,7 @@ def stream_events(turn: Turn) -> list[Event]:
         "stop_sequence": None,
         "usage": start_usage,
     }
-    events = [encode_event("message_start", {"type": "message_start", "message": start}), _PING]
+    events = [encode_event("message_start", {"type": "message_start", "message": start}), PING]
     deltas_sent = 0
     for index, block in enumerate(turn.blocks):
         events.append(_block_event("content_block_start", index, content_block=block.content(complete=False)))
@@ -259,7 +258,7 @@ def stream_events(turn: Turn) -> list[Event]:
             events.append(block.delta_event(index, chunk))
             deltas_sent += 1
             if deltas_sent % PING_EVERY_DELTAS == 0:
-                events.append(_PING)
+                events.append(PING)
         if block.signature:
             signature = {"type": "signature_delta", "signature": block.signature}
             events.append(_block_event("content_block_delta", index, delta=signature))

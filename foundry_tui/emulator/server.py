@@ -207,7 +207,9 @@ class Emulator:
             connection.abort()
             return False
         if isinstance(outcome, _Stream):
-            await connection.start_chunked(200, {**_SSE_HEADERS, **ids}, close=close)
+            encoding = outcome.script.content_encoding
+            headers = {**_SSE_HEADERS, **({"content-encoding": encoding} if encoding else {}), **ids}
+            await connection.start_chunked(200, headers, close=close)
             await play(outcome.script, connection, outcome.pace)
             return not (close or outcome.script.abort_at_end)
         await connection.send(outcome, ids, close=close)

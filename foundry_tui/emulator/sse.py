@@ -31,11 +31,17 @@ def encode_event(name: str, payload: object, *, tokens: int = 0) -> Event:
     return Event(f"event: {name}\ndata: {data}\n\n".encode(), tokens)
 
 
+PING = encode_event("ping", {"type": "ping"})
+
+
 @dataclass(frozen=True, slots=True)
 class StreamScript:
     events: Sequence[Event]
     first_token_delay: float = 0.0  # seconds of silence before the first delta
     abort_at_end: bool = False  # reset the connection instead of ending the body
+    content_encoding: str | None = None  # the events are already encoded so (e.g. one gzip body)
+    pings_for: float = 0.0  # seconds of pings (one per `ping_interval`) after the events
+    ping_interval: float = 1.0
 
 
 async def play(script: StreamScript, connection: Connection, pace: float) -> None:
@@ -45,6 +51,8 @@ async def play(script: StreamScript, connection: Connection, pace: float) -> Non
     if script.first_token_delay:
         await asyncio.sleep(script.first_token_delay)
     await _write_paced(connection, script.events[first_token:], pace)
+    if script.pings_for:
+        await _ping(connection, script.pings_for, script.ping_interval)
     if script.abort_at_end:
         connection.abort()
     else:
@@ -64,6 +72,12 @@ async def _write_paced(connection: Connection, events: Sequence[Event], pace: fl
         await _write(connection, events[position:end])
         released += tokens
         position = end
+
+
+async def _ping(connection: Connection, duration: float, interval: float) -> None:
+    for _ in range(max(1, int(duration / interval))):
+        await asyncio.sleep(interval)
+        await connection.write_chunk(PING.data)
 
 
 def _batch_end(events: Sequence[Event], start: int, allowance: float) -> tuple[int, int]:

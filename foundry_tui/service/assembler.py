@@ -12,7 +12,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from foundry_tui.service.errors import StreamError, error_from_event
+from foundry_tui.service.errors import FoundryError, MalformedStream, error_from_event
 from foundry_tui.service.events import (
     BlockStarted,
     BlockStopped,
@@ -28,6 +28,7 @@ from foundry_tui.service.messages import (
     ThinkingBlock,
     ToolUseBlock,
     TurnResult,
+    bounded,
 )
 from foundry_tui.service.sse import SSEDecoder
 
@@ -36,21 +37,35 @@ _clock = time.perf_counter
 
 
 class MessageAssembler:
-    """Feed it raw response bytes; it yields events and fills in `result` as they pass."""
+    """Feed it raw response bytes; it yields events and fills in `result` as they pass.
+
+    Everything in the stream is the server's word: a field of the wrong type is skipped with a
+    warning, and only what would cost unbounded memory or time (an oversized or absurdly nested
+    event) ends the turn, as `MalformedStream`, keeping the content that came before.
+    """
 
     def __init__(self, result: TurnResult, started_at: float) -> None:
         self.result = result
         self.finished = False  # message_stop seen
-        self.error: StreamError | None = None  # the server's `event: error`, if one came
+        self.error: FoundryError | None = None  # the server's `event: error`, or a stream refused
+        self.saw_content = False  # an event other than a ping since the caller last cleared this
         self._started_at = started_at
         self._decoder = SSEDecoder()
         self._blocks: dict[int, ContentBlock] = {}
         self._parts: dict[int, list[str]] = {}  # text / thinking / partial_json pieces per open block
         self._awaiting_first_token = True
+        self._warned: set[str] = set()
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """The events one read completes, up to an `event: error`, which sets `error` and ends the turn."""
-        return self._assemble(self._decoder.feed(chunk))
+        sse_events = self._decoder.feed(chunk)
+        if sse_events and any(name != "ping" for name, _ in sse_events):
+            self.saw_content = True
+        events = self._assemble(sse_events)
+        if self._decoder.overflowed and self.error is None:
+            limit = self._decoder.max_event_bytes // (1024 * 1024)
+            self._refuse(f"the server sent an event over {limit} MB")
+        return events
 
     def close(self) -> list[StreamEvent]:
         """End of the byte stream: deliver a last unterminated event, then close open blocks."""
@@ -72,6 +87,8 @@ class MessageAssembler:
                     if delta.get("type") == "text_delta":
                         index = payload["index"]
                         text = delta["text"]
+                        if text.__class__ is not str:
+                            raise TypeError("text")
                         parts[index].append(text)  # KeyError (a delta for an unopened block) is "malformed"
                         if self._awaiting_first_token:
                             self._content_arrived()
@@ -81,6 +98,9 @@ class MessageAssembler:
             except (ValueError, AttributeError, KeyError, TypeError):
                 self._malformed(event, data)
                 continue
+            except RecursionError:  # JSON nested deeper than the parser's stack: hostile, not a typo
+                self._refuse(f"the server sent a {event!r} event nested too deeply to parse")
+                break
             if produced is not None:
                 append(produced)
             elif self.error is not None:
@@ -88,7 +108,31 @@ class MessageAssembler:
         return events
 
     def _malformed(self, event: str, data: str) -> None:
-        self.result.warnings.append(f"skipped a malformed {event!r} data line: {data[:80]!r}")
+        self.result.warnings.append(f"skipped a malformed {event[:40]!r} data line: {data[:80]!r}")
+
+    def _warn_once(self, topic: str, message: str) -> None:
+        if topic not in self._warned:
+            self._warned.add(topic)
+            self.result.warnings.append(message)
+
+    def _refuse(self, message: str) -> None:
+        """End the turn on data that would cost unbounded memory or time; keep what came before."""
+        self.finalize()
+        self.error = MalformedStream(
+            message, request_id=self.result.request_id, apim_request_id=self.result.apim_request_id
+        )
+
+    def _field(self, raw: dict[str, Any], name: str, current: str | None) -> str | None:
+        """A string field of the message (id, model, stop reason): wrong types keep `current`, with a warning."""
+        if name not in raw:
+            return current
+        value = raw[name]
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return bounded(value)
+        self._warn_once(name, f"ignored a {name} that is not a string ({type(value).__name__})")
+        return current
 
     def _dispatch(self, kind: str, payload: dict[str, Any]) -> StreamEvent | None:
         if kind == "content_block_delta":
@@ -98,14 +142,14 @@ class MessageAssembler:
         if kind == "content_block_stop":
             return self._on_block_stop(payload)
         if kind == "message_delta":
-            delta = payload.get("delta") or {}
-            self.result.stop_reason = delta.get("stop_reason", self.result.stop_reason)
-            self.result.stop_sequence = delta.get("stop_sequence", self.result.stop_sequence)
+            delta = _object(payload.get("delta"))
+            self.result.stop_reason = self._field(delta, "stop_reason", self.result.stop_reason)
+            self.result.stop_sequence = self._field(delta, "stop_sequence", self.result.stop_sequence)
             return self._on_usage(payload.get("usage"))
         if kind == "message_start":
-            message = payload.get("message") or {}
-            self.result.message_id = message.get("id")
-            self.result.model = message.get("model")
+            message = _object(payload.get("message"))
+            self.result.message_id = self._field(message, "id", None)
+            self.result.model = self._field(message, "model", None)
             return self._on_usage(message.get("usage"))
         if kind == "message_stop":
             self.finished = True
@@ -129,16 +173,16 @@ class MessageAssembler:
         delta = payload["delta"]
         kind = delta.get("type")
         if kind == "thinking_delta":
-            thinking = delta["thinking"]
+            thinking = _text(delta, "thinking")
             self._parts[index].append(thinking)
             self._content_arrived()  # after the checks: a skipped delta is no first token
             return ThinkingDelta(index, thinking)
         if kind == "input_json_delta":
-            self._parts[index].append(delta.get("partial_json", ""))
+            self._parts[index].append(_text(delta, "partial_json"))
         elif kind == "signature_delta":
             block = self._blocks[index]
             if isinstance(block, ThinkingBlock):
-                block.signature = delta.get("signature", "")
+                block.signature = _text(delta, "signature")
         elif kind == "citations_delta":
             block = self._blocks[index]
             if isinstance(block, TextBlock):
@@ -152,20 +196,27 @@ class MessageAssembler:
 
     def _on_block_start(self, payload: dict[str, Any]) -> BlockStarted:
         index = payload.get("index", len(self._blocks))
+        if type(index) is not int:
+            raise TypeError("index")
         raw = payload.get("content_block") or {}
         kind = raw.get("type", "unknown")
         block: ContentBlock
         if kind == "text":
-            block = TextBlock(citations=list(raw.get("citations") or []))
-            self._parts[index] = [raw.get("text", "")]
+            citations = raw.get("citations") or []
+            if not isinstance(citations, list):
+                raise TypeError("citations")
+            block = TextBlock(citations=citations)
+            self._parts[index] = [_text(raw, "text")]
         elif kind == "thinking":
-            block = ThinkingBlock(signature=raw.get("signature", ""))
-            self._parts[index] = [raw.get("thinking", "")]
+            block = ThinkingBlock(signature=_text(raw, "signature"))
+            self._parts[index] = [_text(raw, "thinking")]
         elif kind == "tool_use":
-            block = ToolUseBlock(id=raw.get("id", ""), name=raw.get("name", ""), input=raw.get("input"))
+            block = ToolUseBlock(id=bounded(_text(raw, "id")), name=bounded(_text(raw, "name")), input=raw.get("input"))
             self._parts[index] = []
-        else:
+        elif isinstance(kind, str):
             block = OtherBlock(raw)
+        else:
+            raise TypeError("type")
         self._blocks[index] = block
         self.result.content.append(block)
         return BlockStarted(index, kind)
@@ -194,8 +245,29 @@ class MessageAssembler:
                 block.input = raw_json
         return block
 
-    def _on_usage(self, usage: dict[str, Any] | None) -> UsageUpdated | None:
+    def _on_usage(self, usage: object) -> UsageUpdated | None:
         if not usage:
             return None
-        self.result.usage.update(usage)
+        if not isinstance(usage, dict):
+            self._warn_once("usage", f"ignored usage figures that are not an object ({type(usage).__name__})")
+            return None
+        if refused := self.result.usage.update(usage):
+            self._warn_once("usage", f"ignored invalid usage figures from the server: {', '.join(refused)}")
         return UsageUpdated(replace(self.result.usage))  # a snapshot: the result's copy keeps changing
+
+
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object the server sent, or {} for null; any other type is malformed."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError("not an object")
+    return value
+
+
+def _text(raw: dict[str, Any], name: str) -> str:
+    """A string field ("" when absent); any other type makes the event malformed."""
+    value = raw.get(name, "")
+    if not isinstance(value, str):
+        raise TypeError(name)
+    return value

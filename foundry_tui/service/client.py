@@ -2,7 +2,11 @@
 
 `stream()` is an async generator of typed events ending in `Done` or `Failed`; it never raises a
 request error. Cancelling the task that consumes it closes the HTTP stream at once (the
-cancellation lands on the pending read inside `async with http.stream(...)`).
+cancellation lands on the pending read).
+
+Nothing the server sends can hold the client: every read waits at most until the idle deadline
+(no content, pings aside, for `idle_timeout` seconds), error bodies are read up to a cap, and a
+success status without an event stream is reported as what it was.
 """
 
 from __future__ import annotations
@@ -10,27 +14,38 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 
 import httpx
 
 from foundry_tui import __version__
+from foundry_tui.safetext import terminal_line
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.auth import Auth
+from foundry_tui.service.decoding import ACCEPTED_ENCODINGS, BoundedDecoder, UndecodableBody
 from foundry_tui.service.errors import (
+    ClientBug,
     ConnectionFailed,
     FoundryError,
+    IdleTimeout,
     IncompleteStream,
     RequestTimedOut,
+    UnexpectedResponse,
     error_from_response,
+    page_text,
 )
 from foundry_tui.service.events import Done, Failed, ResponseStarted, RetryScheduled, StreamEvent
-from foundry_tui.service.messages import ANTHROPIC_VERSION, MessageRequest, Timings, TurnResult
+from foundry_tui.service.messages import ANTHROPIC_VERSION, MessageRequest, Timings, TurnResult, bounded
 from foundry_tui.service.retry import RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)
+DEFAULT_IDLE_TIMEOUT = 120.0  # seconds without content (pings do not count) before a turn fails
+MAX_ERROR_BODY_BYTES = 1024 * 1024  # an error page longer than this is cut: its start says it all
+MAX_EXCERPT_BYTES = 64 * 1024  # what is read of a success body that is not an event stream
+EXCERPT_CHARS = 120
 USER_AGENT = f"foundry-tui/{__version__}"
 
 
@@ -40,15 +55,19 @@ class FoundryClient:
         base_url: str,
         auth: Auth,
         *,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """`base_url` ends in `/anthropic/`; `transport` and `sleep` are for tests."""
+        """`base_url` ends in `/anthropic/`; `idle_timeout` > 0 seconds; `transport` and `sleep` are for tests."""
+        if not 0 < idle_timeout < math.inf:
+            raise ValueError(f"idle_timeout must be a positive number of seconds, not {idle_timeout!r}")
         self.base_url = base_url
         self.auth = auth
-        self.retry = retry
+        self.retry = retry or RetryPolicy()
+        self.idle_timeout = idle_timeout
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -59,6 +78,7 @@ class FoundryClient:
                 "user-agent": USER_AGENT,
                 "anthropic-version": ANTHROPIC_VERSION,
                 "content-type": "application/json",
+                "accept-encoding": ACCEPTED_ENCODINGS,  # decoded here, in bounded steps
             },
         )
 
@@ -77,7 +97,7 @@ class FoundryClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def stream(self, request: MessageRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: MessageRequest) -> AsyncGenerator[StreamEvent, None]:
         """Send one Messages request and yield its events; retries what is safe to retry."""
         body = json.dumps(request.to_body(stream=True)).encode()
         result = TurnResult(deployment=request.model)
@@ -94,12 +114,20 @@ class FoundryClient:
                     async for batch in batches:  # one batch per network read: one async hop per read
                         for event in batch:
                             yield event
-            except FoundryError as error:
-                outcome.error = error
-            if outcome.error is None:
+            except FoundryError as exc:
+                outcome.error = exc
+            except Exception as exc:  # a bug must end the turn, not leave it "streaming" forever
+                outcome.error = ClientBug(
+                    f"unexpected {type(exc).__name__}: {exc}",
+                    status=result.status,
+                    request_id=result.request_id,
+                    apim_request_id=result.apim_request_id,
+                )
+                outcome.streaming = True  # never retried
+            error = outcome.error
+            if error is None:
                 yield Done(result)
                 return
-            error = outcome.error
             if result.timings.total is None:
                 result.timings.total = time.perf_counter() - started
             if outcome.streaming:  # a 200 is never retried: content may already be on screen
@@ -123,28 +151,53 @@ class FoundryClient:
             return self.retry.should_retry(None, headers)
         return error.status is not None and self.retry.should_retry(error.status, headers)
 
-    async def _attempt(self, body: bytes, outcome: _Attempt) -> AsyncIterator[list[StreamEvent]]:
+    async def _attempt(self, body: bytes, outcome: _Attempt) -> AsyncGenerator[list[StreamEvent], None]:
         result = outcome.result
         headers = await self.auth.headers()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.idle_timeout  # silence before the headers counts too
         try:
-            async with self._http.stream("POST", "v1/messages", content=body, headers=headers) as response:
+            http_request = self._http.build_request("POST", "v1/messages", content=body, headers=headers)
+            async with asyncio.timeout_at(deadline):
+                response = await self._http.send(http_request, stream=True)
+            try:
                 outcome.headers = response.headers
                 result.status = response.status_code
-                result.request_id = response.headers.get("request-id")
-                result.apim_request_id = response.headers.get("apim-request-id")
+                result.request_id = _header(response, "request-id")
+                result.apim_request_id = _header(response, "apim-request-id")
                 result.timings.headers = time.perf_counter() - outcome.started
                 if response.status_code >= 400:
-                    raise error_from_response(response.status_code, response.headers, await response.aread())
+                    async with asyncio.timeout_at(deadline):
+                        error_body = await read_capped(response, MAX_ERROR_BODY_BYTES)
+                    raise error_from_response(response.status_code, response.headers, error_body)
+                if not is_event_stream(response):
+                    async with asyncio.timeout_at(deadline):
+                        excerpt_body = await read_capped(response, MAX_EXCERPT_BYTES)
+                    raise unexpected_response(response, excerpt_body, result)
                 outcome.streaming = True
                 yield [ResponseStarted(response.status_code, result.request_id, result.apim_request_id)]
                 assembler = MessageAssembler(result, outcome.started)
                 try:
-                    async for chunk in response.aiter_bytes():  # decodes gzip: httpx asks for it
-                        yield assembler.feed(chunk)
-                        if assembler.error is not None:
-                            raise assembler.error  # after the text that came before it
-                except (httpx.TransportError, httpx.DecodingError):
+                    reads, decoder = raw_body(response)
+                    with IdleWatch(self.idle_timeout) as watch:
+                        while (read := await watch.read(reads)) is not None:
+                            for piece in decoder.pieces(read):  # a bomb stops at the SSE event cap
+                                yield assembler.feed(piece)
+                                if assembler.error is not None:
+                                    raise assembler.error  # after the text that came before it
+                            if assembler.saw_content:
+                                assembler.saw_content = False
+                                watch.content_arrived()
+                except httpx.TransportError:
                     pass  # a cut connection: reported below as incomplete, with the content kept
+                except UndecodableBody as exc:
+                    result.warnings.append(f"the body stopped decoding: {exc}")  # then incomplete, as a cut
+                except TimeoutError:
+                    assembler.finalize()
+                    raise self._idle_timeout(result) from None
+                except Exception:
+                    assembler.finalize()  # keep the partial content whatever ended the turn
+                    raise
                 yield assembler.close()
                 if assembler.error is not None:
                     raise assembler.error
@@ -155,10 +208,71 @@ class FoundryClient:
                         request_id=result.request_id,
                         apim_request_id=result.apim_request_id,
                     )
+            finally:
+                await response.aclose()
+        except TimeoutError:  # the idle deadline, before any content
+            raise self._idle_timeout(result) from None
         except httpx.TimeoutException as exc:
             raise RequestTimedOut(f"{type(exc).__name__} talking to {self._http.base_url.host}") from None
         except httpx.TransportError as exc:
             raise ConnectionFailed(connection_message(self._http.base_url.host, exc)) from None
+
+    def _idle_timeout(self, result: TurnResult) -> IdleTimeout:
+        return IdleTimeout(
+            f"no content from {self._http.base_url.host} for {self.idle_timeout:g} s",
+            status=result.status,
+            request_id=result.request_id,
+            apim_request_id=result.apim_request_id,
+        )
+
+
+class IdleWatch:
+    """Fails a read once no content arrived for `limit` seconds, at one timer per stream, not per read.
+
+    Only a read is ever cancelled, never the consumer's own awaits between reads: if the deadline
+    passes while the consumer holds the stream, the next read gets what time is left (none), so
+    content already buffered is still read first.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._limit = limit
+        self._deadline = self._loop.time() + limit
+        self._reading = False
+        self._expired = False
+        self._timer = self._loop.call_at(self._deadline, self._check)
+
+    def __enter__(self) -> IdleWatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def content_arrived(self) -> None:
+        self._deadline = self._loop.time() + self._limit  # the timer moves when it fires: no churn here
+
+    async def read(self, reads: AsyncIterator[bytes]) -> bytes | None:
+        """The next read, or None at the end; raises TimeoutError at the idle deadline."""
+        self._reading = True
+        try:
+            return await anext(reads, None)
+        except asyncio.CancelledError:
+            if self._expired and self._task is not None and self._task.uncancel() == 0:
+                raise TimeoutError from None  # our cancel, and no one else's
+            raise
+        finally:
+            self._reading = False
+
+    def _check(self) -> None:
+        now = self._loop.time()
+        if now < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, self._check)
+        elif not self._reading:
+            self._timer = self._loop.call_at(now + 0.01, self._check)  # the consumer holds the stream
+        elif self._task is not None:
+            self._expired = True
+            self._task.cancel()
 
 
 class _Attempt:
@@ -172,6 +286,56 @@ class _Attempt:
         self.headers: httpx.Headers | None = None
         self.streaming = False
         self.error: FoundryError | None = None
+
+
+def _header(response: httpx.Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return bounded(value) if value else None
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    media_type: str = response.headers.get("content-type", "").partition(";")[0]
+    return media_type.strip().lower() == "text/event-stream"
+
+
+def raw_body(response: httpx.Response) -> tuple[AsyncIterator[bytes], BoundedDecoder]:
+    """The body's reads as sent, and the decoder for them (a body read already is decoded already)."""
+    if response.is_stream_consumed:  # built with content= (tests, recorded replies)
+        return _one_read(response.content), BoundedDecoder(None)
+    return response.aiter_raw(), BoundedDecoder(response.headers.get("content-encoding"))
+
+
+async def _one_read(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+async def read_capped(response: httpx.Response, limit: int) -> bytes:
+    """The body's first `limit` decoded bytes; the rest is never read nor inflated (the caller closes it)."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        reads, decoder = raw_body(response)
+        async for read in reads:
+            for piece in decoder.pieces(read):
+                parts.append(piece[: limit - size])
+                size += len(parts[-1])
+                if size >= limit:
+                    return b"".join(parts)
+    except UndecodableBody:
+        pass  # an odd or broken encoding: what decoded so far is all there is to show
+    return b"".join(parts)
+
+
+def unexpected_response(response: httpx.Response, body: bytes, result: TurnResult) -> UnexpectedResponse:
+    """A 2xx or 3xx that is not an event stream: its status, content type and a short, safe excerpt."""
+    content_type = terminal_line(response.headers.get("content-type", "")) or "no content type"
+    excerpt = terminal_line(page_text(body, content_type) or "")[:EXCERPT_CHARS] or "empty body"
+    return UnexpectedResponse(
+        f"{bounded(content_type, 60)} instead of an event stream: {excerpt}",
+        status=response.status_code,
+        request_id=result.request_id,
+        apim_request_id=result.apim_request_id,
+    )
 
 
 def retry_reason(error: FoundryError) -> str:

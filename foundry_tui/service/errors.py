@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from foundry_tui.problem import Problem
+from foundry_tui.service.messages import bounded
 
 MAX_MESSAGE_CHARS = 300
 
@@ -136,6 +137,39 @@ class IncompleteStream(FoundryError):
     default_hint = "The connection closed before the reply finished; the partial reply is kept. Retry it."
 
 
+class MalformedStream(FoundryError):
+    """The stream carried data this client refuses (an oversized or absurdly nested event)."""
+
+    kind = "malformed"
+    default_hint = (
+        "The server sent data this client cannot use; the partial reply is kept. "
+        "Retry it, and give support the request ids if it persists."
+    )
+
+
+class UnexpectedResponse(FoundryError):
+    """A success or redirect status whose body is not an event stream (a proxy page, plain JSON)."""
+
+    kind = "unexpected_response"
+    default_hint = (
+        "Something between you and Foundry (a proxy, a captive portal, a wrong base URL) answered "
+        "instead of the Messages API: check the endpoint and HTTPS_PROXY."
+    )
+
+
+class IdleTimeout(RequestTimedOut):
+    """The stream stayed open but brought no content (pings at most) for too long."""
+
+    default_hint = "The server went quiet mid-reply; the partial reply is kept. Retry it, or raise the idle limit."
+
+
+class ClientBug(FoundryError):
+    """An exception this client did not expect: the turn ends cleanly instead of hanging."""
+
+    kind = "internal"
+    default_hint = "This is a bug in foundry-tui; the partial reply is kept. Please report it with the request ids."
+
+
 HINT_BY_CODE = {
     "api_not_supported": "Foundry does not offer this API (models list, batches, admin).",
     "request_too_large": "The request is too large: shorten the conversation.",
@@ -202,17 +236,18 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
         message or f"HTTP {status} with no error message",
         status=status,
         code=code,
-        request_id=headers.get("request-id") or body_request_id,
-        apim_request_id=headers.get("apim-request-id"),
+        request_id=bounded(headers.get("request-id") or "") or body_request_id,
+        apim_request_id=bounded(headers.get("apim-request-id") or "") or None,
         hint=HINT_BY_CODE.get(code or ""),
     )
 
 
 def error_from_event(payload: Mapping[str, Any], *, request_id: str | None, apim_request_id: str | None) -> StreamError:
     """The error carried by an SSE `event: error` that arrived after the stream began."""
-    found = payload.get("error")
-    error: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    code = error.get("type") or error.get("code")
+    raw = payload.get("error")
+    error: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    code = next((value for value in (error.get("type"), error.get("code")) if value and isinstance(value, str)), None)
+    code = code[:MAX_MESSAGE_CHARS] if code else None
     message = str(error.get("message") or "error event in the stream")
     hint = OverloadedError.default_hint if code == "overloaded_error" else None
     return StreamError(
@@ -238,7 +273,10 @@ def parse_error_body(body: bytes, content_type: str) -> tuple[str | None, str | 
         if code is None or str(code).isdigit():
             code = error.get("type")
         message = error.get("message")  # not always a string: never let it crash one_line()
-        return (str(code) if code else None), (None if message is None else str(message)), data.get("request_id")
+        request_id = data.get("request_id")
+        request_id = bounded(request_id) if isinstance(request_id, str) and request_id else None
+        code = bounded(str(code)) if code else None
+        return code, (None if message is None else str(message)), request_id
     if "message" in data:  # APIM {"statusCode": 401, "message": "…"}
         return None, str(data["message"]), None
     return None, one_line(body.decode("utf-8", "replace")), None
@@ -246,13 +284,24 @@ def parse_error_body(body: bytes, content_type: str) -> tuple[str | None, str | 
 
 def text_of_non_json(body: bytes, content_type: str) -> str | None:
     """A proxy's HTML page or plain text, reduced to its title or first line."""
+    text = page_text(body, content_type)
+    if text and is_html(body, content_type):
+        return f"non-JSON answer from a proxy or gateway: {text}"
+    return text
+
+
+def page_text(body: bytes, content_type: str) -> str | None:
+    """What a person would read first in a body: an HTML page's title or heading, else its first line."""
     text = body.decode("utf-8", "replace").strip()
     if not text:
         return None
-    if "html" in content_type or text.lstrip().startswith("<"):
+    if is_html(body, content_type):
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
         heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.IGNORECASE | re.DOTALL)
         found = title or heading
-        plain = found.group(1) if found else re.sub(r"<[^>]+>", " ", text)
-        return f"non-JSON answer from a proxy or gateway: {one_line(plain)}"
+        return one_line(found.group(1) if found else re.sub(r"<[^>]+>", " ", text))
     return one_line(text.splitlines()[0])
+
+
+def is_html(body: bytes, content_type: str) -> bool:
+    return "html" in content_type or body.lstrip().startswith(b"<")

@@ -5,10 +5,19 @@ Plain dataclasses so the UI, the CLI and the store can hold them without knowing
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 ANTHROPIC_VERSION = "2023-06-01"
+MAX_TOKEN_COUNT = 10**9  # far above any real turn; past it a count is junk (and would overflow SQLite)
+MAX_ID_CHARS = 200  # ids, model names, stop reasons, header values: real ones are under 100
+_COUNT_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+
+
+def bounded(text: str, limit: int = MAX_ID_CHARS) -> str:
+    """`text` cut to `limit` characters: an id or a name from a server never grows without bound."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(slots=True)
@@ -51,15 +60,28 @@ class Usage:
     cache_read_input_tokens: int = 0
     service_tier: str | None = None
 
-    def update(self, raw: dict[str, Any]) -> None:
-        """Overwrite only the fields the server sent (a null means "not reported")."""
-        for name in ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
+    def update(self, raw: Mapping[str, Any]) -> list[str]:
+        """Overwrite only the fields the server sent valid values for (a null means "not reported").
+
+        Returns the names of the fields refused: counts that are not integers in [0, 10**9], a
+        service tier that is not a short string. Those keep their previous (safe) values.
+        """
+        refused: list[str] = []
+        for name in _COUNT_FIELDS:
             value = raw.get(name)
-            if value is not None:
+            if value is None:
+                continue
+            if type(value) is int and 0 <= value <= MAX_TOKEN_COUNT:  # bool is an int subclass: refused
                 setattr(self, name, value)
+            else:
+                refused.append(name)
         tier = raw.get("service_tier")
         if tier is not None:
-            self.service_tier = tier
+            if isinstance(tier, str) and len(tier) <= MAX_ID_CHARS:
+                self.service_tier = tier
+            else:
+                refused.append("service_tier")
+        return refused
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -30,7 +30,7 @@ class RetryPolicy:
         server = server_delay(headers or {})
         if server is not None:
             return server
-        backoff = min(self.base_delay * 2**retry_index, self.max_delay)
+        backoff = min(self.base_delay * 2.0**retry_index, self.max_delay)
         return backoff * (1 - 0.25 * random.random())
 
 

@@ -4,33 +4,56 @@ It accepts LF, CRLF and lone CR line ends, comments and multi-line `data:` field
 spec), and returns `(event_name, data)` pairs. Each read is decoded from UTF-8 once, up to its last
 complete event, so a character split across reads is never cut, and `json.loads` gets `str` (for
 bytes it would sniff the encoding and decode again, per event).
+
+An unfinished event is held as a list of reads and joined only when a read may end it, so a long
+line costs linear time, not a copy of everything held per read. An event over `MAX_EVENT_BYTES`
+(a hostile or broken server, a decompression bomb) is dropped and sets `overflowed`: the events
+before it are still returned, and nothing after it is decoded.
 """
 
 from __future__ import annotations
 
 DEFAULT_EVENT = "message"
+MAX_EVENT_BYTES = 4 * 1024 * 1024  # real events are a few hundred bytes; big tool inputs stay far below
 
 
 class SSEDecoder:
-    __slots__ = ("_buffer",)
+    __slots__ = ("_held", "_held_bytes", "max_event_bytes", "overflowed")
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        self._held: list[bytes] = []  # the reads of the unfinished event, in order
+        self._held_bytes = 0
+        self.max_event_bytes = max_event_bytes
+        self.overflowed = False  # an event outgrew the limit: the stream is refused from there on
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         """Decode one read; returns every event it completes (a list: cheaper than a generator)."""
-        buffer = self._buffer + chunk if self._buffer else chunk
+        if self.overflowed:
+            return []
+        if self._held:
+            if not _may_end_event(chunk, self._held[-1]):
+                self._hold(chunk)
+                return []
+            buffer = b"".join((*self._held, chunk))
+            self._held.clear()
+            self._held_bytes = 0
+        else:
+            buffer = chunk
         if b"\r" in buffer:
             # A CR at the very end may be the first half of a CRLF: keep it for the next read.
             tail = b"\r" if buffer.endswith(b"\r") else b""
             buffer = buffer[: len(buffer) - len(tail)].replace(b"\r\n", b"\n").replace(b"\r", b"\n") + tail
         end = buffer.rfind(b"\n\n")  # an event ends at a blank line
         if end < 0:
-            self._buffer = buffer
+            self._hold(buffer)
             return []
-        self._buffer = buffer[end + 2 :]
+        if end + 2 < len(buffer):
+            self._hold(buffer[end + 2 :])
+        blocks = buffer[:end].decode("utf-8", "replace").split("\n\n")
+        if end > self.max_event_bytes:
+            blocks = self._within_limit(blocks)
         events: list[tuple[str, str]] = []
-        for block in buffer[:end].decode("utf-8", "replace").split("\n\n"):
+        for block in blocks:
             # The shape nearly every event has, "event: NAME\ndata: JSON", takes one partition; this
             # runs once per token, so it is worth the special case. Anything else takes the full parse.
             if block.startswith("event: "):
@@ -45,10 +68,39 @@ class SSEDecoder:
 
     def close(self) -> list[tuple[str, str]]:
         """End of stream: a last event not followed by a blank line is still delivered."""
-        block = self._buffer.rstrip(b"\r\n").decode("utf-8", "replace")
-        self._buffer = b""
+        block = b"".join(self._held).rstrip(b"\r\n").decode("utf-8", "replace")
+        self._drop()
         event = parse_block(block) if block else None
         return [event] if event is not None else []
+
+    def _hold(self, data: bytes) -> None:
+        self._held.append(data)
+        self._held_bytes += len(data)
+        if self._held_bytes > self.max_event_bytes:
+            self._overflow()
+
+    def _within_limit(self, blocks: list[str]) -> list[str]:
+        """The blocks before the first oversized one (a read of many small events passes whole)."""
+        for position, block in enumerate(blocks):
+            if len(block) > self.max_event_bytes:
+                self._overflow()
+                return blocks[:position]
+        return blocks
+
+    def _overflow(self) -> None:
+        self._drop()
+        self.overflowed = True
+
+    def _drop(self) -> None:
+        self._held.clear()
+        self._held_bytes = 0
+
+
+def _may_end_event(chunk: bytes, last_held: bytes) -> bool:
+    """Whether `chunk` can complete a blank line, alone or with the end of the previous read."""
+    if b"\n\n" in chunk or b"\r" in chunk:
+        return True
+    return chunk[:1] == b"\n" and last_held[-1:] in (b"\n", b"\r")
 
 
 def parse_block(block: str) -> tuple[str, str] | None:
