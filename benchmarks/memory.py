@@ -45,7 +45,7 @@ async def measure(turns: int) -> dict[str, float]:
         page_times = []
         for key in ["pageup"] * 10 + ["pagedown"] * 5:
             before = log.scroll_y
-            page_times.append(await key_to_frame(app, frames, key, lambda: log.scroll_y != before))
+            page_times.append(await key_to_frame(app, frames, key, lambda before=before: log.scroll_y != before))
         top = await key_to_frame(app, frames, "ctrl+home", lambda: log.scroll_y == 0)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"load_s": loaded, "page_p95_s": percentile(page_times, 0.95), "top_s": top, "peak_mb": peak_mb}

@@ -131,7 +131,7 @@ def display_lags(source: PacedSource, shown: list[tuple[float, int]]) -> list[fl
     """For each delta: time from leaving the source to its text being handed to the view."""
     lags = []
     position = 0
-    for sent, chars in zip(source.sent_at, source.sent_chars):
+    for sent, chars in zip(source.sent_at, source.sent_chars, strict=True):
         while position < len(shown) and shown[position][1] < chars:
             position += 1
         if position == len(shown):

@@ -176,6 +176,7 @@ class Conversations:
                 " VALUES (?, 'assistant', 'streaming', ?, ?, ?, ?)",
                 (conversation_id, now, now, profile, deployment),
             )
+        assert user.lastrowid is not None and reply.lastrowid is not None  # set by every INSERT
         return StartedTurn(conversation_id, user.lastrowid, reply.lastrowid)
 
     def set_request_ids(self, message_id: int, request_id: str | None, apim_request_id: str | None) -> None:
@@ -249,7 +250,7 @@ class Conversations:
         matches = []
         if prefix and set(prefix) <= set(ID_ALPHABET):  # also keeps GLOB's wildcards out
             rows = self._db.rows("SELECT id FROM conversations WHERE id GLOB ? LIMIT 5", (prefix + "*",))
-            matches = [row[0] for row in rows]
+            matches = [str(row[0]) for row in rows]
         if not matches:
             raise StoreError(f"no conversation matches {id_or_prefix!r}", _NO_SUCH_HINT)
         if len(matches) > 1:
@@ -271,7 +272,10 @@ class Conversations:
             " FROM messages m WHERE m.conversation_id = ? ORDER BY m.id",
             (self._oldest_live_heartbeat(), conversation_id),
         )
-        return Conversation(*found[0], messages=[_message(row) for row in rows])
+        id_, title, created_at, updated_at, profile, deployment, system = found[0]
+        return Conversation(
+            id_, title, created_at, updated_at, profile, deployment, system, messages=[_message(row) for row in rows]
+        )
 
     def rename(self, conversation_id: str, title: str) -> None:
         title = " ".join(title.split())
@@ -313,7 +317,10 @@ class Conversations:
             " ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
             (*parameters, limit),
         )
-        return [SearchHit(*row[:-1], excerpt=excerpt(row[-1], words)) for row in rows]
+        return [
+            SearchHit(conversation_id, title, message_id, role, created_at, request_id, apim_request_id, excerpt(text, words))
+            for conversation_id, title, message_id, role, created_at, request_id, apim_request_id, text in rows
+        ]
 
     def _oldest_live_heartbeat(self, now: float | None = None) -> float:
         return (time.time() if now is None else now) - self.stale_after
