@@ -21,7 +21,7 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-d", "--deployment", help="deployment name (the Foundry `model` value)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resource", help="Foundry resource name; overrides the profile and env vars")
-    group.add_argument("--base-url", help="full base URL ending in /anthropic/; overrides the profile and env vars")
+    group.add_argument("--base-url", help="the API root: https://RESOURCE.services.ai.azure.com/anthropic/ or a gateway's URL; overrides the profile and env vars")
 
 
 def _positive_int(text: str) -> int:
@@ -150,7 +150,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     add.add_argument("name")
     where = add.add_mutually_exclusive_group(required=True)
     where.add_argument("--resource", help="Foundry resource name")
-    where.add_argument("--base-url", help="full base URL ending in /anthropic/")
+    where.add_argument("--base-url", help="the API root: https://RESOURCE.services.ai.azure.com/anthropic/ or a gateway's URL")
     add.add_argument("--auth", choices=("api-key", "entra"), default="api-key")
     add.add_argument("--credential", choices=("default", "azure-cli", "device-code"), default="default",
                      help="Entra credential (with --auth entra)")

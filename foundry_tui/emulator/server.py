@@ -4,7 +4,7 @@ It is the demo backend and the test double for the whole project, so it answers 
 service does: same endpoints, auth, error bodies, headers and SSE event sequence, with
 deterministic Markdown replies (see `replies`) and injectable faults (see `faults`).
 
-Endpoints under ``/anthropic/``:
+Endpoints under ``/anthropic/`` (``EmulatorConfig.path_prefix``: another path plays a gateway):
 
 - ``POST v1/messages``: streaming (``"stream": true``) and non-streaming Messages.
 - ``v1/models…`` and ``v1/messages/batches…``: 404 ``api_not_supported``, as on Foundry.
@@ -55,7 +55,6 @@ from .sse import StreamScript, play
 
 DEFAULT_DEPLOYMENTS = ("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
 MAX_BODY_BYTES = 10 * 1024 * 1024
-_PREFIX = "/anthropic/v1/"
 _SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
 _WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 _N = TypeVar("_N", int, float)
@@ -69,6 +68,7 @@ class EmulatorConfig:
     api_key: str | None = None  # None: a random "emu-…" key per emulator
     pace: float = 200.0  # deltas per second; 0 = as fast as possible
     deployments: tuple[str, ...] = DEFAULT_DEPLOYMENTS
+    path_prefix: str = "/anthropic/"  # another path plays an API gateway (APIM) in front of Foundry
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +138,7 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("the emulator is not running")
         host = "127.0.0.1" if self.config.host in _WILDCARD_HOSTS else self.config.host
-        return f"http://{f'[{host}]' if ':' in host else host}:{self._port}/anthropic/"
+        return f"http://{f'[{host}]' if ':' in host else host}:{self._port}{self.config.path_prefix}"
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve_connection, self.config.host, self.config.port)
@@ -204,9 +204,10 @@ class Emulator:
         return not close
 
     async def _outcome(self, request: Request, request_id: str) -> _Outcome:
-        if not request.path.startswith(_PREFIX):
+        api_prefix = f"{self.config.path_prefix}v1/"
+        if not request.path.startswith(api_prefix):
             return RESOURCE_NOT_FOUND
-        route = request.path.removeprefix(_PREFIX)
+        route = request.path.removeprefix(api_prefix)
         is_messages = request.method == "POST" and route == "messages"
         is_unsupported = _is_under(route, "models") or _is_under(route, "messages/batches")
         if not (is_messages or is_unsupported):

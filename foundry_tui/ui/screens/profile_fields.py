@@ -11,10 +11,17 @@ from textual.content import Content
 from textual.widgets import RadioButton, RadioSet, Static
 
 from foundry_tui.config.env import API_KEY_VAR, GUIDE_DEFAULT_DEPLOYMENT
-from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile, validate_resource
+from foundry_tui.config.profile import (
+    FOUNDRY_HOST_SUFFIX as AZURE_HOST_SUFFIX,
+)
+from foundry_tui.config.profile import (
+    GUIDE_DEPLOYMENTS,
+    ConfigError,
+    Profile,
+    validate_resource,
+)
 from foundry_tui.config.secrets import KeyringStatus
 
-AZURE_HOST_SUFFIX = ".services.ai.azure.com"
 # The guide's deployment names, default first: only guesses, since users name deployments freely.
 GUESSED_DEPLOYMENTS = [
     GUIDE_DEFAULT_DEPLOYMENT,
