@@ -37,6 +37,13 @@ Faults:
     ``x-emulator-delay-ms`` sets the wait (default 2000).
 ``crlf``
     A normal stream with CRLF line endings. No effect without ``stream: true``.
+
+Access faults (the request is refused before any reply):
+
+``permission-denied``
+    401 ``PermissionDenied``: an Entra principal without the RBAC data action.
+``content-filter``
+    400 ``content_filter``: Azure's content filter blocked the prompt.
 """
 
 from __future__ import annotations
@@ -47,7 +54,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import BAD_GATEWAY_PAGE, DEPLOYMENT_NOT_FOUND, InvalidRequest, anthropic_error
+from .errors import (
+    BAD_GATEWAY_PAGE,
+    CONTENT_FILTERED,
+    DEPLOYMENT_NOT_FOUND,
+    PERMISSION_DENIED,
+    InvalidRequest,
+    anthropic_error,
+)
 from .http11 import Response
 from .sse import Event, StreamScript, encode_event
 
@@ -59,6 +73,9 @@ FAULT_NAMES = frozenset({
     "429", "529", "500", "html-502", "unknown-deployment",
     "stream-error", "drop", "malformed", "slow-first-token", "crlf",
 })  # fmt: skip
+# Access faults: a fixed refusal each.
+_ACCESS_FAULTS = {"permission-denied": PERMISSION_DENIED, "content-filter": CONTENT_FILTERED}
+FAULT_NAMES |= frozenset(_ACCESS_FAULTS)
 # How many deltas `stream-error` and `drop` let through before failing.
 _DELTAS_BEFORE_FAILURE = 20
 _RATE_LIMITED = "Number of request tokens has exceeded your per-minute rate limit."
@@ -93,7 +110,7 @@ class Fault:
             return BAD_GATEWAY_PAGE
         if self.name == "unknown-deployment":
             return DEPLOYMENT_NOT_FOUND
-        return None
+        return _ACCESS_FAULTS.get(self.name)
 
     @property
     def drops_connection(self) -> bool:

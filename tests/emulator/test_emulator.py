@@ -549,7 +549,7 @@ async def test_counted_fault_fails_only_the_first_n_requests(client: httpx.Async
 
 
 def test_every_fault_is_documented() -> None:
-    assert len(FAULT_NAMES) == 10
+    assert len(FAULT_NAMES) == 12
     assert all(f"``{name}``\n" in (faults.__doc__ or "") for name in FAULT_NAMES)
 
 
