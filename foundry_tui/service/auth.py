@@ -8,6 +8,7 @@ about once an hour. `invalidate()` drops the token after a 401 so the retry fetc
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -15,9 +16,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from foundry_tui.service.errors import CredentialError
+from foundry_tui.service.errors import ConnectionFailed, CredentialError, FoundryError
 
 REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token counts as stale
+# The line of a credential chain's report that says what to do ("Please run 'az login' to set up an account").
+_ACTIONABLE_LINE = re.compile(r"^\s*(?:\w+: )?(Please run '[^']+'.*)$", re.MULTILINE)
+_OFFLINE_HINT = (
+    "Signing in to Entra ID needs the network (login.microsoftonline.com): "
+    "check your connection, and HTTPS_PROXY / NO_PROXY if you use a proxy."
+)
 
 
 class Auth(Protocol):
@@ -121,13 +128,44 @@ def answering_credential(credential: Any) -> str:
     return type(inner or credential).__name__
 
 
-def credential_error(exc: Exception) -> CredentialError:
-    """azure-identity's messages span many lines; keep the first and any AADSTS code."""
+def credential_error(exc: Exception) -> FoundryError:
+    """One line from azure-identity's many: the first, any AADSTS code and what to run ("az login").
+
+    A sign-in that could not reach Entra ID at all is a connection failure, not an auth one.
+    """
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
+    if _is_network_failure(exc):
+        return ConnectionFailed(f"Entra ID sign-in could not reach the network: {first}", hint=_OFFLINE_HINT)
     codes = sorted(set(re.findall(r"AADSTS\d+", text)) - set(re.findall(r"AADSTS\d+", first)))
     suffix = f" ({', '.join(codes)})" if codes else ""
+    action = _ACTIONABLE_LINE.search(text)
+    if action and action.group(1) not in first:
+        suffix += f": {action.group(1)}"
     return CredentialError(f"Entra ID sign-in failed: {first}{suffix}")
+
+
+def _is_network_failure(exc: BaseException) -> bool:
+    """Whether azure-core's transport (or the OS) failed to connect somewhere in the exception's causes."""
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (ServiceRequestError, ServiceResponseError, ConnectionError)):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def quiet_azure_logs() -> None:
+    """azure-identity logs each failure as a warning; with no handler, Python prints it on stderr
+    (over the app's screen, or next to our own one-line message). Our errors say it once."""
+    azure_logger = logging.getLogger("azure")
+    if not any(isinstance(handler, logging.NullHandler) for handler in azure_logger.handlers):
+        azure_logger.addHandler(logging.NullHandler())
+    azure_logger.propagate = False
 
 
 def make_credential(
@@ -144,6 +182,7 @@ def make_credential(
     """
     import azure.identity as identity
 
+    quiet_azure_logs()
     if kind == "azure-cli":
         return identity.AzureCliCredential(tenant_id=tenant_id) if tenant_id else identity.AzureCliCredential()
     if kind == "device-code":
