@@ -156,6 +156,9 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
                      help="Entra credential (with --auth entra)")
     add.add_argument("--tenant", help="Entra tenant id")
     add.add_argument("--scope", help="Entra token scope")
+    add.add_argument("--unencrypted-token-cache", action="store_true",
+                     help="where there is no secret store, keep a device-code sign-in UNENCRYPTED in a file "
+                     "only you can read, so the next start signs in silently")
     add.add_argument("--deployment", action="append", default=[], help="a deployment name (repeatable; first is default)")
     add.add_argument("--default", action="store_true", help="make it the default profile")
     remove = actions.add_parser("remove", help="remove a profile and its stored key")

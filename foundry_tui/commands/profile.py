@@ -54,7 +54,9 @@ def list_profiles(config: Config) -> int:
 def add_profile(book: ProfileBook, args: argparse.Namespace) -> int:
     name = validate_profile_name(args.name)
     resource, base_url = resolve_endpoint(args.resource, args.base_url)
-    entra = EntraOptions(credential=args.credential, tenant_id=args.tenant)
+    entra = EntraOptions(
+        credential=args.credential, tenant_id=args.tenant, unencrypted_token_cache=args.unencrypted_token_cache
+    )
     if args.scope:
         entra.scope = args.scope
     profile = Profile(

@@ -43,6 +43,8 @@ class EntraOptions:
     credential: str = "default"
     tenant_id: str | None = None
     scope: str = DEFAULT_SCOPE
+    # The user's consent to keep a device-code sign-in in a plain 0600 file where there is no secret store.
+    unencrypted_token_cache: bool = False
 
 
 @dataclass

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from foundry_tui.service.errors import ConnectionFailed, CredentialError, FoundryError
+from foundry_tui.service.signin import SignedInOnce, load_record, token_cache_choice
 
 REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token counts as stale
 # The line of a credential chain's report that says what to do ("Please run 'az login' to set up an account").
@@ -62,6 +63,7 @@ class DeviceCodePrompt:
     verification_uri: str
     user_code: str
     expires_on: datetime
+    kept: str = ""  # whether this sign-in will be kept for the next start, and where
 
     def seconds_left(self) -> float:
         return (self.expires_on - datetime.now(UTC)).total_seconds()
@@ -124,6 +126,8 @@ class EntraAuth:
 
 def answering_credential(credential: Any) -> str:
     """Which credential of a DefaultAzureCredential chain produced the token, when it says."""
+    if isinstance(credential, SignedInOnce):
+        credential = credential.credential
     inner = getattr(credential, "_successful_credential", None)
     return type(inner or credential).__name__
 
@@ -174,28 +178,38 @@ def make_credential(
     tenant_id: str | None = None,
     on_device_code: Callable[[DeviceCodePrompt], None] | None = None,
     loop: asyncio.AbstractEventLoop | None = None,
+    profile_name: str | None = None,
+    allow_unencrypted_cache: bool = False,
 ) -> TokenCredential:
     """Build the azure-identity credential a profile names (imported lazily: it is slow to load).
 
     The device-code prompt arrives on azure-identity's thread; with `loop` it is handed over to
-    that event loop so UI code never runs off its thread.
+    that event loop so UI code never runs off its thread. With `profile_name`, a device-code
+    sign-in is kept for the next start (see `signin`).
     """
     import azure.identity as identity
 
     quiet_azure_logs()
     if kind == "azure-cli":
         return identity.AzureCliCredential(tenant_id=tenant_id) if tenant_id else identity.AzureCliCredential()
-    if kind == "device-code":
+    if kind != "device-code":
+        return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    choice = None if profile_name is None else token_cache_choice(profile_name, allow_unencrypted=allow_unencrypted_cache)
 
-        def prompt(uri: str, code: str, expires_on: datetime) -> None:
-            event = DeviceCodePrompt(uri, code, expires_on)
-            if on_device_code is None:
-                return
-            if loop is not None:
-                loop.call_soon_threadsafe(on_device_code, event)
-            else:
-                on_device_code(event)
+    def prompt(uri: str, code: str, expires_on: datetime) -> None:
+        event = DeviceCodePrompt(uri, code, expires_on, choice.note if choice else "")
+        if on_device_code is None:
+            return
+        if loop is not None:
+            loop.call_soon_threadsafe(on_device_code, event)
+        else:
+            on_device_code(event)
 
-        options = {"tenant_id": tenant_id} if tenant_id else {}
+    options: dict[str, Any] = {"tenant_id": tenant_id} if tenant_id else {}
+    if profile_name is None or choice is None or choice.persistence is None:
         return identity.DeviceCodeCredential(prompt_callback=prompt, **options)
-    return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    record = load_record(profile_name)
+    credential = identity.DeviceCodeCredential(
+        prompt_callback=prompt, cache_persistence_options=choice.persistence, authentication_record=record, **options
+    )
+    return SignedInOnce(credential, profile_name, record)

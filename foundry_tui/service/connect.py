@@ -26,6 +26,8 @@ def auth_for_profile(
             tenant_id=profile.entra.tenant_id,
             on_device_code=on_device_code,
             loop=_running_loop(),
+            profile_name=profile.name,
+            allow_unencrypted_cache=profile.entra.unencrypted_token_cache,
         )
         return EntraAuth(credential, profile.entra.scope, tenant_id=profile.entra.tenant_id)
     found = secrets.get_api_key(profile.name)
@@ -41,13 +43,13 @@ def client_for_profile(
     profile: Profile,
     secrets: Secrets,
     *,
-    retry: RetryPolicy = RetryPolicy(),
+    retry: RetryPolicy | None = None,
     on_device_code: Callable[[DeviceCodePrompt], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> FoundryClient:
     """`transport` replaces the network (tests and benchmarks feed recorded bytes through it)."""
     auth = auth_for_profile(profile, secrets, on_device_code=on_device_code)
-    return FoundryClient(profile.endpoint_url(), auth, retry=retry, transport=transport)
+    return FoundryClient(profile.endpoint_url(), auth, retry=retry or RetryPolicy(), transport=transport)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
