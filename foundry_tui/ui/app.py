@@ -92,6 +92,17 @@ class FoundryApp(App[None]):
         self.set_timer(0.1, self._start_history)  # once the first frame is out: start-up stays lean
         if self.profile is None:
             self.action_profiles()
+        elif self.profile.auth == "api-key" and self.persist:
+            self.run_worker(self._say_which_key(self.profile), exit_on_error=False)
+
+    async def _say_which_key(self, profile: Profile) -> None:
+        """Say once at start where the key comes from when that is worth knowing (or that there is none)."""
+        from foundry_tui.ui.screens.profiles import key_in_effect
+
+        found = await asyncio.to_thread(self.secrets.get_api_key, profile.name)  # the keyring may be slow
+        notice = key_in_effect(profile.name, found[1] if found else None)
+        if notice is not None:
+            self.notify(notice[0], title="API key", severity=notice[1], markup=False, timeout=10)
 
     async def on_unmount(self) -> None:
         for client in self._clients.values():

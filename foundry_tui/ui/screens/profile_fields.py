@@ -20,7 +20,7 @@ from foundry_tui.config.profile import (
     Profile,
     validate_resource,
 )
-from foundry_tui.config.secrets import KeyringStatus
+from foundry_tui.config.secrets import KeyringStatus, plaintext_key_file
 
 # The guide's deployment names, default first: only guesses, since users name deployments freely.
 GUESSED_DEPLOYMENTS = [
@@ -45,6 +45,10 @@ KEY_PLACEHOLDERS = {
     "plaintext-file": "stored in the plaintext key file — leave empty to keep",
     "env": f"none stored: {API_KEY_VAR} is used — type one to store it",
 }
+
+
+# Where a key typed in the form is kept when there is no keyring: the user picks, as `gh` asks.
+KEY_STORAGE_LABELS = {"session": "This session only", "file": "A file only you can read (unencrypted)"}
 
 
 class Incomplete(ConfigError):
@@ -92,8 +96,8 @@ def key_storage_text(status: KeyringStatus | None) -> tuple[str, bool]:
         return f"A key saved here goes to the system keyring ({status.backend}).", False
     reason = status.reason or "the keyring is unavailable"
     return (
-        f"⚠ {reason[0].upper()}{reason[1:]}: a key saved here is held in memory for this session only. "
-        f"To keep one across sessions, export {API_KEY_VAR}.",
+        f"⚠ {reason[0].upper()}{reason[1:]}: keep a key saved here for this session only, or in a "
+        f"file only you can read, UNENCRYPTED ({plaintext_key_file()}). Or export {API_KEY_VAR}.",
         True,
     )
 
