@@ -43,6 +43,7 @@ class FoundryApp(App[None]):
         # priority: the prompt (a TextArea) would take F6/F7 as "select line"/"select all"
         Binding("ctrl+l,f6", "conversations", "Chats", key_display="^l", priority=True),
         Binding("f7", "usage", "Usage", show=False, priority=True),
+        Binding("f8", "show_device_code", "Sign-in code", show=False),
     ]
 
     def __init__(
@@ -76,6 +77,7 @@ class FoundryApp(App[None]):
         self._scratch: tempfile.TemporaryDirectory[str] | None = None  # the history of a persist=False app
         self._clients: dict[str, FoundryClient] = {}
         self._device_code_screen: DeviceCodeScreen | None = None
+        self._device_code_prompt: DeviceCodePrompt | None = None  # until the sign-in ends: F8 shows it again
 
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()
@@ -223,13 +225,25 @@ class FoundryApp(App[None]):
     def show_device_code(self, prompt: DeviceCodePrompt) -> None:
         from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 
+        self._device_code_prompt = prompt
         self._device_code_screen = DeviceCodeScreen(prompt)
         self.push_screen(self._device_code_screen)
+        turn = self.chat_screen().streaming_turn()
+        if turn is not None:
+            turn.waiting_for_sign_in(prompt, "F8")
+
+    def action_show_device_code(self) -> None:
+        """Show a sign-in code that was hidden with esc again (there is none once the sign-in ended)."""
+        if self._device_code_prompt is None:
+            self.notify("No sign-in is waiting for a code.", severity="information")
+        elif self._device_code_screen is None or not self._device_code_screen.is_attached:
+            self.show_device_code(self._device_code_prompt)
 
     def close_device_code(self) -> None:
         if self._device_code_screen is not None and self._device_code_screen.is_attached:
             self._device_code_screen.dismiss()
         self._device_code_screen = None
+        self._device_code_prompt = None
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): Textual's own commands plus ours."""
