@@ -45,7 +45,7 @@ class FoundryClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """`base_url` is the API root, ending in "/"; `transport` and `sleep` are for tests."""
+        """`base_url` ends in `/anthropic/`; `transport` and `sleep` are for tests."""
         self.base_url = base_url
         self.auth = auth
         self.retry = retry
