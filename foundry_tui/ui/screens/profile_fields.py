@@ -20,7 +20,7 @@ from foundry_tui.config.profile import (
     Profile,
     validate_resource,
 )
-from foundry_tui.config.secrets import KeyringStatus, plaintext_key_file
+from foundry_tui.config.secrets import KeyringStatus
 
 # The guide's deployment names, default first: only guesses, since users name deployments freely.
 GUESSED_DEPLOYMENTS = [
@@ -96,8 +96,8 @@ def key_storage_text(status: KeyringStatus | None) -> tuple[str, bool]:
         return f"A key saved here goes to the system keyring ({status.backend}).", False
     reason = status.reason or "the keyring is unavailable"
     return (
-        f"⚠ {reason[0].upper()}{reason[1:]}: keep a key saved here for this session only, or in a "
-        f"file only you can read, UNENCRYPTED ({plaintext_key_file()}). Or export {API_KEY_VAR}.",
+        f"⚠ {reason[0].upper()}{reason[1:]}: keep a key saved here for this session only, or "
+        f"UNENCRYPTED in a file only you can read. Or export {API_KEY_VAR}.",
         True,
     )
 

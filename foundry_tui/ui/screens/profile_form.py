@@ -139,6 +139,7 @@ class ProfileForm(Screen[SavedProfile | None]):
         }
         #key-storage {
             display: none;
+            layout: vertical;
             margin: 0 1;
         }
         #actions {
