@@ -181,7 +181,7 @@ class Secrets:
     def _keyring_call(self, operation: Callable[[Any], T]) -> T:
         backend = _probed(self._timeout).backend
         try:
-            return _with_timeout(lambda: operation(backend), self._timeout)
+            return with_timeout(lambda: operation(backend), self._timeout)
         except Exception as error:
             raise _KeyringFailed(_unavailable_reason(error, self._timeout)) from None
 
@@ -211,7 +211,7 @@ def _probe_now(timeout: float) -> _Probe:
         return backend, None
 
     try:
-        backend, reason = _with_timeout(check, timeout)
+        backend, reason = with_timeout(check, timeout)
     except Exception as error:
         backend, reason = None, _unavailable_reason(error, timeout)
     name = identified[0] if identified else "unknown"
@@ -220,8 +220,10 @@ def _probe_now(timeout: float) -> _Probe:
     return _Probe(KeyringStatus(True, name), backend)
 
 
-def _with_timeout(function: Callable[[], T], timeout: float) -> T:
-    """Run `function` in a daemon thread (which cannot keep the app from exiting) and wait at most `timeout` s."""
+def with_timeout(function: Callable[[], T], timeout: float) -> T:
+    """Run `function` in a daemon thread (which cannot keep the app from exiting) and wait at most `timeout` s.
+
+    Raises TimeoutError when it did not finish; for anything that may wait on D-Bus or an unlock prompt."""
     outcome: dict[str, Any] = {}
 
     def run() -> None:

@@ -9,6 +9,7 @@ lasts for the session, and the device-code prompt says so.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from typing import Any
 from foundry_tui.config.file import read_text, write_text
 from foundry_tui.config.paths import data_dir
 from foundry_tui.config.profile import ConfigError
+from foundry_tui.config.secrets import with_timeout
 
 SIGN_INS_FOLDER = "entra-sign-ins"
 TOKEN_CACHE_PREFIX = "foundry-tui"
 CONSENT_SETTING = "entra.unencrypted_token_cache = true"
+LIBSECRET_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -55,15 +58,23 @@ def save_record(profile_name: str, record: Any) -> None:
         pass
 
 
+@functools.cache
 def encrypted_cache_available() -> bool:
-    """Whether the OS can encrypt the token cache (macOS Keychain, Windows DPAPI, Linux libsecret)."""
+    """Whether the OS can encrypt the token cache (macOS Keychain, Windows DPAPI, Linux libsecret).
+
+    Asked once per process, and at most for LIBSECRET_TIMEOUT s: over SSH, D-Bus may never answer.
+    """
     if not sys.platform.startswith("linux"):
         return True
-    try:
+
+    def try_libsecret() -> None:
         from msal_extensions.libsecret import trial_run  # type: ignore[import-untyped]
 
         trial_run()
-    except Exception:  # no gi/libsecret, no D-Bus, no unlocked collection: all mean "not here"
+
+    try:
+        with_timeout(try_libsecret, LIBSECRET_TIMEOUT)
+    except Exception:  # no gi/libsecret, no D-Bus, no unlocked collection, no answer: all mean "not here"
         return False
     return True
 
