@@ -21,7 +21,7 @@ def _endpoint_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-d", "--deployment", help="deployment name (the Foundry `model` value)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resource", help="Foundry resource name; overrides the profile and env vars")
-    group.add_argument("--base-url", help="full base URL ending in /anthropic/; overrides the profile and env vars")
+    group.add_argument("--base-url", help="the API root: https://RESOURCE.services.ai.azure.com/anthropic/ or a gateway's URL; overrides the profile and env vars")
 
 
 def _positive_int(text: str) -> int:
@@ -181,12 +181,15 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     add.add_argument("name")
     where = add.add_mutually_exclusive_group(required=True)
     where.add_argument("--resource", help="Foundry resource name")
-    where.add_argument("--base-url", help="full base URL ending in /anthropic/")
+    where.add_argument("--base-url", help="the API root: https://RESOURCE.services.ai.azure.com/anthropic/ or a gateway's URL")
     add.add_argument("--auth", choices=("api-key", "entra"), default="api-key")
     add.add_argument("--credential", choices=("default", "azure-cli", "device-code"), default="default",
                      help="Entra credential (with --auth entra)")
     add.add_argument("--tenant", help="Entra tenant id")
     add.add_argument("--scope", help="Entra token scope")
+    add.add_argument("--unencrypted-token-cache", action="store_true",
+                     help="where there is no secret store, keep a device-code sign-in UNENCRYPTED in a file "
+                     "only you can read, so the next start signs in silently")
     add.add_argument("--deployment", action="append", default=[], help="a deployment name (repeatable; first is default)")
     add.add_argument("--default", action="store_true", help="make it the default profile")
     remove = actions.add_parser("remove", help="remove a profile and its stored key")

@@ -43,7 +43,7 @@ def show_device_code(prompt: DeviceCodePrompt) -> None:
     minutes = max(1, round(prompt.seconds_left() / 60))
     print(
         f"To sign in, open {terminal_line(prompt.verification_uri)} and enter the code {terminal_line(prompt.user_code)} "
-        f"(expires in {minutes} min).",
+        f"(expires in {minutes} min).{' ' + prompt.kept if prompt.kept else ''}",
         file=sys.stderr,
         flush=True,
     )

@@ -15,6 +15,7 @@ from foundry_tui.config.book import ProfileBook, known_profile
 from foundry_tui.config.env import API_KEY_VAR
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, EntraOptions, Profile, resolve_endpoint, validate_profile_name
+from foundry_tui.config.secrets import plaintext_key_file
 from foundry_tui.safetext import terminal_line
 
 
@@ -56,7 +57,9 @@ def list_profiles(config: Config) -> int:
 def add_profile(book: ProfileBook, args: argparse.Namespace) -> int:
     name = validate_profile_name(args.name)
     resource, base_url = resolve_endpoint(args.resource, args.base_url)
-    entra = EntraOptions(credential=args.credential, tenant_id=args.tenant)
+    entra = EntraOptions(
+        credential=args.credential, tenant_id=args.tenant, unencrypted_token_cache=args.unencrypted_token_cache
+    )
     if args.scope:
         entra.scope = args.scope
     profile = Profile(
@@ -77,18 +80,23 @@ def add_profile(book: ProfileBook, args: argparse.Namespace) -> int:
 
 
 def set_key(book: ProfileBook, name: str, insecure_plaintext_file: bool) -> int:
-    """Store the key; without a keyring, refuse (before asking for it) unless the plaintext file was chosen.
+    """Store the key; without a keyring, offer the owner-only file (as gh does), before asking for the key.
 
-    A key held in memory would die with this process: exiting 0 would say it was kept.
+    This session only means the shell's: a key held in this process would die with it, and exiting
+    0 would say it was kept. So the other choice is the environment variable.
     """
     profile = known_profile(book.load(), name)
     status = book.secrets.keyring_status()
     if not status.available and not insecure_plaintext_file:
-        raise ConfigError(
-            f"cannot store the key: {status.reason or 'no usable keyring'}",
-            hint=f"export {API_KEY_VAR} in your shell, or re-run with --insecure-plaintext-key-file "
-            "to keep it in a file only you can read (unencrypted)",
-        )
+        reason = status.reason or "no usable keyring"
+        session_only = f"export {API_KEY_VAR} in your shell (this session only)"
+        if not (sys.stdin.isatty() and _agrees_to_key_file(reason, session_only)):
+            raise ConfigError(
+                f"cannot store the key: {reason}",
+                hint=f"{session_only}, or re-run with --insecure-plaintext-key-file "
+                "to keep it in a file only you can read (unencrypted)",
+            )
+        insecure_plaintext_file = True
     if sys.stdin.isatty():
         key = getpass.getpass(f"API key for '{profile.name}' (input hidden): ")
     else:
@@ -96,3 +104,18 @@ def set_key(book: ProfileBook, name: str, insecure_plaintext_file: bool) -> int:
     source = book.secrets.set_api_key(profile.name, key, insecure_plaintext_file=insecure_plaintext_file)
     print(source.detail)
     return 0
+
+
+def _agrees_to_key_file(reason: str, session_only: str) -> bool:
+    """Ask on the terminal; anything but yes keeps the key off the disk."""
+    print(
+        f"There is no keyring to keep the key in ({reason}). You can:\n"
+        f"  - {session_only}, or\n"
+        f"  - keep it UNENCRYPTED in {plaintext_key_file()}, a file only you can read.",
+        file=sys.stderr,
+    )
+    try:
+        answer = input("Keep it in that file? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")

@@ -67,13 +67,14 @@ class ProfileBook:
 
     # -- operations --------------------------------------------------------------------------------
 
-    def add(self, profile: Profile, *, make_default: bool = False, api_key: str = "") -> Saved:
+    def add(self, profile: Profile, *, make_default: bool = False, api_key: str = "", key_in_file: bool = False) -> Saved:
         """A new profile; it becomes the default when asked to or when there is none.
 
-        A typed `api_key` is stored first and removed again if the file cannot be written.
+        A typed `api_key` is stored first and removed again if the file cannot be written; without
+        a keyring it goes to the owner-only key file if `key_in_file`, else it lasts the session.
         """
         validate_profile_name(profile.name)
-        key_source, undo_key, finish_key = self._prepare_key(profile.name, profile.name, api_key)
+        key_source, undo_key, finish_key = self._prepare_key(profile.name, profile.name, api_key, key_in_file)
 
         def change(document: TOMLDocument, config: Config) -> None:
             if profile.name in config.profiles:
@@ -84,14 +85,15 @@ class ProfileBook:
 
         return self._save(change, key_source, undo_key, finish_key)
 
-    def replace(self, name: str, profile: Profile, *, api_key: str = "") -> Saved:
+    def replace(self, name: str, profile: Profile, *, api_key: str = "", key_in_file: bool = False) -> Saved:
         """Edit the profile `name` into `profile`, renaming it if the names differ.
 
         A rename carries the stored key over to the new name; a typed `api_key` is stored under the
-        profile's (new) name. Either key change is undone if the file cannot be written.
+        profile's (new) name (see `add` for `key_in_file`). Either key change is undone if the file
+        cannot be written.
         """
         validate_profile_name(profile.name)
-        key_source, undo_key, finish_key = self._prepare_key(name, profile.name, api_key)
+        key_source, undo_key, finish_key = self._prepare_key(name, profile.name, api_key, key_in_file)
 
         def change(document: TOMLDocument, config: Config) -> None:
             known_profile(config, name)
@@ -268,7 +270,7 @@ class ProfileBook:
     # -- API keys ----------------------------------------------------------------------------------
 
     def _prepare_key(
-        self, old_name: str, new_name: str, typed_key: str
+        self, old_name: str, new_name: str, typed_key: str, key_in_file: bool
     ) -> tuple[KeySource | None, Callable[[], None], Callable[[], str | None]]:
         """Put the key where the saved profile will look for it, before the file is written.
 
@@ -280,7 +282,7 @@ class ProfileBook:
         if not typed_key and not (renamed and found is not None and found[1].where != "env"):
             return (found[1] if found else None), _nothing, lambda: None
         key = typed_key or (found[0] if found else "")
-        plaintext = found is not None and found[1].where == "plaintext-file"
+        plaintext = key_in_file or (found is not None and found[1].where == "plaintext-file")
         before = self.secrets.get_api_key(new_name) if renamed else found
         source = self._store_key(new_name, key, plaintext=plaintext)
 

@@ -14,6 +14,7 @@
     credential = "default"                # default | azure-cli | device-code
     tenant_id = "…"
     scope = "https://cognitiveservices.azure.com/.default"
+    unencrypted_token_cache = false       # true: keep a device-code sign-in in a 0600 file when there is no secret store
 
     [profiles.work.azure]                 # Resource Manager, for `foundry-tui deployments` (all optional)
     subscription = "…"                    # pinned after the first discovery, with resource_group
@@ -71,6 +72,7 @@ _KINDS: dict[str, Callable[[Any], bool]] = {
     "a number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
     "a list of strings": lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
     "a table": lambda value: isinstance(value, dict),
+    "a boolean": lambda value: isinstance(value, bool),
 }
 _PROFILE_KEYS = {
     "resource": "a string",
@@ -79,7 +81,12 @@ _PROFILE_KEYS = {
     "deployments": "a list of strings",
     "default_deployment": "a string",
 }
-_ENTRA_KEYS = {"credential": "a string", "tenant_id": "a string", "scope": "a string"}
+_ENTRA_KEYS = {
+    "credential": "a string",
+    "tenant_id": "a string",
+    "scope": "a string",
+    "unencrypted_token_cache": "a boolean",
+}
 _AZURE_KEYS = {"subscription": "a string", "resource_group": "a string", "resource": "a string", "endpoint": "a string"}
 _DEFAULTS_KEYS = {"max_tokens": "an integer", "temperature": "a number", "system": "a string"}
 _PRICE_KEYS = {"input": "a number", "output": "a number", "cache_write": "a number", "cache_read": "a number"}

@@ -18,6 +18,7 @@ GUIDE_DEPLOYMENTS = ("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5",
 AUTH_METHODS = ("api-key", "entra")
 ENTRA_CREDENTIALS = ("default", "azure-cli", "device-code")
 ENV_PROFILE_NAME = "env"
+FOUNDRY_HOST_SUFFIX = ".services.ai.azure.com"
 
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _RESOURCE_CHARS = re.compile(r"[A-Za-z0-9-]+")
@@ -40,6 +41,8 @@ class EntraOptions:
     credential: str = "default"
     tenant_id: str | None = None
     scope: str = DEFAULT_SCOPE
+    # The user's consent to keep a device-code sign-in in a plain 0600 file where there is no secret store.
+    unencrypted_token_cache: bool = False
 
 
 @dataclass
@@ -87,9 +90,9 @@ class Profile:
     prices: dict[str, Price] = field(default_factory=dict)
 
     def endpoint_url(self) -> str:
-        """The Anthropic API root of this endpoint; always ends in "/anthropic/"."""
+        """The Anthropic API root of this endpoint (ends in "/"): Foundry's "/anthropic/", or a gateway's path."""
         resource, base_url = resolve_endpoint(self.resource, self.base_url)
-        return base_url or f"https://{resource}.services.ai.azure.com/anthropic/"
+        return base_url or f"https://{resource}{FOUNDRY_HOST_SUFFIX}/anthropic/"
 
     def endpoint_host(self) -> str:
         """host[:port] of the endpoint, for display."""
@@ -167,7 +170,11 @@ def validate_resource(name: str) -> str:
 
 
 def normalize_base_url(url: str) -> str:
-    """Turn what people paste (with or without "anthropic/", "v1/messages", a trailing slash) into the API root."""
+    """Turn what people paste (with or without "v1/messages", a trailing slash) into the API root.
+
+    Like the SDK's `base_url`, the path is kept as given (an API gateway serves Claude on its own
+    path); only a Foundry host (*.services.ai.azure.com) gets the "/anthropic" it needs added.
+    """
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -190,8 +197,8 @@ def normalize_base_url(url: str) -> str:
             f"base URL {url!r} must use https://", hint="plain http:// is allowed only for localhost (the emulator)"
         )
     path = parts.path.rstrip("/").removesuffix("/v1/messages")
-    if not path.endswith("/anthropic"):
-        path += "/anthropic"
+    if parts.hostname.lower().endswith(FOUNDRY_HOST_SUFFIX) and not path.endswith("/anthropic"):
+        path += "/anthropic"  # Foundry serves Claude there; a gateway's own path is used as given
     return f"{scheme}://{parts.netloc}{path}/"
 
 

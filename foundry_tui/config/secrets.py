@@ -3,7 +3,8 @@
 Over SSH or in containers there is often no keyring, or one that hangs waiting for an unlock
 prompt or a D-Bus that never answers; so every keyring call runs in a daemon thread with a time
 limit, and an unusable keyring degrades to a session-only key instead of an error. Writing keys to
-disk in plaintext happens only when the user asks for it (--insecure-plaintext-key-file).
+disk in plaintext happens only when the user chooses it (the setup screen's choice, or
+--insecure-plaintext-key-file / a yes to `profile set-key`): a file only its owner can read.
 
 Keys never appear in messages, reprs or any file other than that opt-in one.
 """
@@ -28,7 +29,7 @@ PLAINTEXT_FILE_NAME = "insecure-keys.toml"
 _PROBE_USERNAME = "probe"
 _NO_BACKEND = "no keyring backend (common over SSH)"
 _PLAINTEXT_HEADER = """\
-# foundry-tui API keys, stored UNENCRYPTED because --insecure-plaintext-key-file was given.
+# foundry-tui API keys, stored UNENCRYPTED because there was no keyring and you chose this file.
 # Anyone who can read this file can use these keys. Prefer the system keyring or
 # ANTHROPIC_FOUNDRY_API_KEY, and delete this file when you can.
 """
@@ -142,11 +143,7 @@ class Secrets:
             )
         _forget_plaintext_key(profile_name)
         self._memory[profile_name] = key
-        return KeySource(
-            "memory",
-            f"{reason}; the key is held in memory for this session only. "
-            f"Export {API_KEY_VAR} or re-run with --insecure-plaintext-key-file to keep it",
-        )
+        return KeySource("memory", f"{reason}; the key is held in memory for this session only")
 
     def hold_in_memory(self, profile_name: str, key: str) -> KeySource:
         """Keep a key for this session only, touching no keyring or file (the demo, or by choice)."""
@@ -184,7 +181,7 @@ class Secrets:
     def _keyring_call(self, operation: Callable[[Any], T]) -> T:
         backend = _probed(self._timeout).backend
         try:
-            return _with_timeout(lambda: operation(backend), self._timeout)
+            return with_timeout(lambda: operation(backend), self._timeout)
         except Exception as error:
             raise _KeyringFailed(_unavailable_reason(error, self._timeout)) from None
 
@@ -214,7 +211,7 @@ def _probe_now(timeout: float) -> _Probe:
         return backend, None
 
     try:
-        backend, reason = _with_timeout(check, timeout)
+        backend, reason = with_timeout(check, timeout)
     except Exception as error:
         backend, reason = None, _unavailable_reason(error, timeout)
     name = identified[0] if identified else "unknown"
@@ -223,8 +220,10 @@ def _probe_now(timeout: float) -> _Probe:
     return _Probe(KeyringStatus(True, name), backend)
 
 
-def _with_timeout(function: Callable[[], T], timeout: float) -> T:
-    """Run `function` in a daemon thread (which cannot keep the app from exiting) and wait at most `timeout` s."""
+def with_timeout(function: Callable[[], T], timeout: float) -> T:
+    """Run `function` in a daemon thread (which cannot keep the app from exiting) and wait at most `timeout` s.
+
+    Raises TimeoutError when it did not finish; for anything that may wait on D-Bus or an unlock prompt."""
     outcome: dict[str, Any] = {}
 
     def run() -> None:

@@ -35,6 +35,38 @@ TOKEN_DENIED = json_response(
         "(https://cognitiveservices.azure.com), or have expired.",
     },
 )
+# An Entra principal without the RBAC data action (Azure answers 401, not 403, with code PermissionDenied).
+# The data action's name is illustrative; the shape and wording are the service's.
+PERMISSION_DENIED = json_response(
+    401,
+    {
+        "error": {
+            "code": "PermissionDenied",
+            "message": "The principal `00000000-0000-0000-0000-000000000000` lacks the required data action "
+            "`Microsoft.CognitiveServices/accounts/AIServices/anthropic/action` to perform "
+            "`POST /anthropic/v1/messages` operation. For instructions on granting the necessary "
+            "permissions, see https://aka.ms/FoundryPermissions.",
+        }
+    },
+)
+# A prompt Azure AI Content Safety blocked (as recorded from Foundry's OpenAI-style gateway).
+CONTENT_FILTERED = json_response(
+    400,
+    {
+        "error": {
+            "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management "
+            "policy. Please modify your prompt and retry.",
+            "type": None,
+            "param": "prompt",
+            "code": "content_filter",
+            "status": 400,
+            "innererror": {
+                "code": "ResponsibleAIPolicyViolation",
+                "content_filter_result": {"jailbreak": {"detected": True, "filtered": True}},
+            },
+        }
+    },
+)
 API_NOT_SUPPORTED = json_response(
     404, {"error": {"code": "api_not_supported", "message": "Requested API is currently not supported"}}
 )

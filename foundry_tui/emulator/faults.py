@@ -43,8 +43,6 @@ Faults:
 ``server-tool-use``
     A ``server_tool_use`` block (``web_search``) before the text, its input ``{"query": …}``
     streamed as ``input_json_delta`` fragments (the first one empty, as the service sends it).
-``permission-denied``
-    401 ``PermissionDenied``: what Azure answers an Entra principal without the RBAC data action.
 ``html-200``
     200 with a ``text/html`` page (a proxy's sign-in page) instead of a reply.
 ``json-200``
@@ -74,6 +72,13 @@ Hostile faults (a broken server or a proxy in between; payloads in `hostile`):
 
 The stream faults above have no effect without ``stream: true``; ``huge-error`` answers any
 request.
+
+Access faults (the request is refused before any reply):
+
+``permission-denied``
+    401 ``PermissionDenied``: an Entra principal without the RBAC data action.
+``content-filter``
+    400 ``content_filter``: Azure's content filter blocked the prompt.
 """
 
 from __future__ import annotations
@@ -86,13 +91,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import hostile
-from .errors import BAD_GATEWAY_PAGE, DEPLOYMENT_NOT_FOUND, InvalidRequest, anthropic_error
-from .http11 import Response, json_response
+from .errors import (
+    BAD_GATEWAY_PAGE,
+    CONTENT_FILTERED,
+    DEPLOYMENT_NOT_FOUND,
+    PERMISSION_DENIED,
+    InvalidRequest,
+    anthropic_error,
+)
+from .http11 import Response
 from .messages import ContentBlock, Turn
 from .sse import Event, StreamScript, encode_event
 
 FAULT_DEPLOYMENT_PREFIX = "fault-"
-REPLY_FAULTS = ("refusal", "server-tool-use", "permission-denied", "html-200", "json-200")  # see the block below
+REPLY_FAULTS = ("refusal", "server-tool-use", "html-200", "json-200")  # see the block below
 DEFAULT_RETRY_AFTER_MS = 1000
 DEFAULT_DELAY_MS = 2000
 # Errors that replace the reply, then faults inside the stream.
@@ -101,6 +113,9 @@ FAULT_NAMES = frozenset({
     "stream-error", "drop", "malformed", "slow-first-token", "crlf", "hostile",
     "bad-usage", "deep-json", "huge-line", "gzip-bomb", "pings-only", "huge-error",
 }) | frozenset(REPLY_FAULTS)  # fmt: skip
+# Access faults: a fixed refusal each.
+_ACCESS_FAULTS = {"permission-denied": PERMISSION_DENIED, "content-filter": CONTENT_FILTERED}
+FAULT_NAMES |= frozenset(_ACCESS_FAULTS)
 # How many deltas `stream-error` and `drop` let through before failing.
 _DELTAS_BEFORE_FAILURE = 20
 _RATE_LIMITED = "Number of request tokens has exceeded your per-minute rate limit."
@@ -139,13 +154,11 @@ class Fault:
             return BAD_GATEWAY_PAGE
         if self.name == "unknown-deployment":
             return DEPLOYMENT_NOT_FOUND
-        if self.name == "permission-denied":
-            return PERMISSION_DENIED
         if self.name == "html-200":
             return _SIGN_IN_PAGE
         if self.name == "huge-error":
             return hostile.huge_error_page()
-        return None
+        return _ACCESS_FAULTS.get(self.name)
 
     def turn(self, turn: Turn, prompt: str) -> Turn:
         """The reply as this fault makes the model give it."""
@@ -279,18 +292,6 @@ def _with_hostile_text(events: Sequence[Event]) -> list[Event]:
 
 # --- Faults of issue #10: replies a faithful client must cope with, and Azure's RBAC denial ---
 
-# Azure's answer to an Entra principal without the data action (shaped as Azure OpenAI's, status 401).
-PERMISSION_DENIED = json_response(
-    401,
-    {
-        "error": {
-            "code": "PermissionDenied",
-            "message": "The principal `00000000-0000-0000-0000-000000000000` lacks the required data action "
-            "`Microsoft.CognitiveServices/accounts/AIServices/anthropic/messages/action` to perform "
-            "`POST /anthropic/v1/messages` operation.",
-        }
-    },
-)
 _SIGN_IN_PAGE = Response(
     200,
     b"<!DOCTYPE html>\r\n<html><head><title>Sign in to continue</title></head>\r\n"

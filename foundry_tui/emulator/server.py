@@ -4,7 +4,7 @@ It is the demo backend and the test double for the whole project, so it answers 
 service does: same endpoints, auth, error bodies, headers and SSE event sequence, with
 deterministic Markdown replies (see `replies`) and injectable faults (see `faults`).
 
-Endpoints under ``/anthropic/``:
+Endpoints under ``/anthropic/`` (``EmulatorConfig.path_prefix``: another path plays a gateway):
 
 - ``POST v1/messages``: streaming (``"stream": true``) and non-streaming Messages, validated as
   strictly as the real API validates them (see `validate`).
@@ -60,7 +60,6 @@ from .validate import validate_request
 
 DEFAULT_DEPLOYMENTS = ("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
 MAX_BODY_BYTES = 10 * 1024 * 1024
-_PREFIX = "/anthropic/v1/"
 _SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
 _WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 _N = TypeVar("_N", int, float)
@@ -74,6 +73,7 @@ class EmulatorConfig:
     api_key: str | None = None  # None: a random "emu-…" key per emulator
     pace: float = 200.0  # deltas per second; 0 = as fast as possible
     deployments: tuple[str, ...] = DEFAULT_DEPLOYMENTS
+    path_prefix: str = "/anthropic/"  # another path plays an API gateway (APIM) in front of Foundry
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,16 +139,21 @@ class Emulator:
         self._prompt_cache = PromptCache()
 
     @property
-    def base_url(self) -> str:
+    def root_url(self) -> str:
+        """`http://host:port`, without a path."""
         if self._server is None:
             raise RuntimeError("the emulator is not running")
         host = "127.0.0.1" if self.config.host in _WILDCARD_HOSTS else self.config.host
-        return f"http://{f'[{host}]' if ':' in host else host}:{self._port}/anthropic/"
+        return f"http://{f'[{host}]' if ':' in host else host}:{self._port}"
+
+    @property
+    def base_url(self) -> str:
+        return self.root_url + self.config.path_prefix
 
     @property
     def arm_url(self) -> str:
         """The emulated Azure Resource Manager endpoint (see `arm`)."""
-        return self.base_url.removesuffix("/anthropic/") + ARM_PREFIX
+        return self.root_url + ARM_PREFIX
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve_connection, self.config.host, self.config.port)
@@ -217,11 +222,11 @@ class Emulator:
 
     async def _outcome(self, request: Request, request_id: str) -> _Outcome:
         if _is_under(request.path, ARM_PREFIX):
-            root = self.base_url.removesuffix("/anthropic/")
-            return arm_response(request, base_url=root, token=self.api_key, deployments=self.config.deployments)
-        if not request.path.startswith(_PREFIX):
+            return arm_response(request, base_url=self.root_url, token=self.api_key, deployments=self.config.deployments)
+        api_prefix = f"{self.config.path_prefix}v1/"
+        if not request.path.startswith(api_prefix):
             return RESOURCE_NOT_FOUND
-        route = request.path.removeprefix(_PREFIX)
+        route = request.path.removeprefix(api_prefix)
         is_messages = request.method == "POST" and route == "messages"
         is_unsupported = _is_under(route, "models") or _is_under(route, "messages/batches")
         if not (is_messages or is_unsupported):

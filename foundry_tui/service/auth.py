@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import re
 import threading
 import time
@@ -18,10 +19,17 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from foundry_tui.service.errors import CredentialError
+from foundry_tui.service.errors import ConnectionFailed, CredentialError, FoundryError
+from foundry_tui.service.signin import SignedInOnce, load_record, token_cache_choice
 
 REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token counts as stale
 T = TypeVar("T")
+# The line of a credential chain's report that says what to do ("Please run 'az login' to set up an account").
+_ACTIONABLE_LINE = re.compile(r"^\s*(?:\w+: )?(Please run '[^']+'.*)$", re.MULTILINE)
+_OFFLINE_HINT = (
+    "Signing in to Entra ID needs the network (login.microsoftonline.com): "
+    "check your connection, and HTTPS_PROXY / NO_PROXY if you use a proxy."
+)
 
 
 class Auth(Protocol):
@@ -59,6 +67,7 @@ class DeviceCodePrompt:
     verification_uri: str
     user_code: str
     expires_on: datetime
+    kept: str = ""  # whether this sign-in will be kept for the next start, and where
 
     def seconds_left(self) -> float:
         return (self.expires_on - datetime.now(UTC)).total_seconds()
@@ -149,17 +158,50 @@ async def in_daemon_thread(call: Callable[[], T]) -> T:
 
 def answering_credential(credential: Any) -> str:
     """Which credential of a DefaultAzureCredential chain produced the token, when it says."""
+    if isinstance(credential, SignedInOnce):
+        credential = credential.credential
     inner = getattr(credential, "_successful_credential", None)
     return type(inner or credential).__name__
 
 
-def credential_error(exc: Exception) -> CredentialError:
-    """azure-identity's messages span many lines; keep the first and any AADSTS code."""
+def credential_error(exc: Exception) -> FoundryError:
+    """One line from azure-identity's many: the first, any AADSTS code and what to run ("az login").
+
+    A sign-in that could not reach Entra ID at all is a connection failure, not an auth one.
+    """
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
+    if _is_network_failure(exc):
+        return ConnectionFailed(f"Entra ID sign-in could not reach the network: {first}", hint=_OFFLINE_HINT)
     codes = sorted(set(re.findall(r"AADSTS\d+", text)) - set(re.findall(r"AADSTS\d+", first)))
     suffix = f" ({', '.join(codes)})" if codes else ""
+    action = _ACTIONABLE_LINE.search(text)
+    if action and action.group(1) not in first:
+        suffix += f": {action.group(1)}"
     return CredentialError(f"Entra ID sign-in failed: {first}{suffix}")
+
+
+def _is_network_failure(exc: BaseException) -> bool:
+    """Whether azure-core's transport (or the OS) failed to connect somewhere in the exception's causes."""
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (ServiceRequestError, ServiceResponseError, ConnectionError)):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def quiet_azure_logs() -> None:
+    """azure-identity logs each failure as a warning; with no handler, Python prints it on stderr
+    (over the app's screen, or next to our own one-line message). Our errors say it once."""
+    azure_logger = logging.getLogger("azure")
+    if not any(isinstance(handler, logging.NullHandler) for handler in azure_logger.handlers):
+        azure_logger.addHandler(logging.NullHandler())
+    azure_logger.propagate = False
 
 
 def make_credential(
@@ -168,28 +210,38 @@ def make_credential(
     tenant_id: str | None = None,
     on_device_code: Callable[[DeviceCodePrompt], None] | None = None,
     loop: asyncio.AbstractEventLoop | None = None,
+    profile_name: str | None = None,
+    allow_unencrypted_cache: bool = False,
 ) -> TokenCredential:
     """Build the azure-identity credential a profile names (imported lazily: it is slow to load).
 
     The device-code prompt arrives on azure-identity's thread; with `loop` it is handed over to
-    that event loop so UI code never runs off its thread.
+    that event loop so UI code never runs off its thread. With `profile_name`, a device-code
+    sign-in is kept for the next start (see `signin`).
     """
     import azure.identity as identity
 
+    quiet_azure_logs()
     if kind == "azure-cli":
         return identity.AzureCliCredential(tenant_id=tenant_id) if tenant_id else identity.AzureCliCredential()
-    if kind == "device-code":
+    if kind != "device-code":
+        return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    choice = None if profile_name is None else token_cache_choice(profile_name, allow_unencrypted=allow_unencrypted_cache)
 
-        def prompt(uri: str, code: str, expires_on: datetime) -> None:
-            event = DeviceCodePrompt(uri, code, expires_on)
-            if on_device_code is None:
-                return
-            if loop is not None:
-                loop.call_soon_threadsafe(on_device_code, event)
-            else:
-                on_device_code(event)
+    def prompt(uri: str, code: str, expires_on: datetime) -> None:
+        event = DeviceCodePrompt(uri, code, expires_on, choice.note if choice else "")
+        if on_device_code is None:
+            return
+        if loop is not None:
+            loop.call_soon_threadsafe(on_device_code, event)
+        else:
+            on_device_code(event)
 
-        if tenant_id:
-            return identity.DeviceCodeCredential(prompt_callback=prompt, tenant_id=tenant_id)
-        return identity.DeviceCodeCredential(prompt_callback=prompt)
-    return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    options: dict[str, Any] = {"tenant_id": tenant_id} if tenant_id else {}
+    if profile_name is None or choice is None or choice.persistence is None:
+        return identity.DeviceCodeCredential(prompt_callback=prompt, **options)
+    record = load_record(profile_name)
+    credential = identity.DeviceCodeCredential(
+        prompt_callback=prompt, cache_persistence_options=choice.persistence, authentication_record=record, **options
+    )
+    return SignedInOnce(credential, profile_name, record)

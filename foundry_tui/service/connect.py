@@ -26,6 +26,8 @@ def auth_for_profile(
             tenant_id=profile.entra.tenant_id,
             on_device_code=on_device_code,
             loop=_running_loop(),
+            profile_name=profile.name,
+            allow_unencrypted_cache=profile.entra.unencrypted_token_cache,
         )
         return EntraAuth(credential, profile.entra.scope, tenant_id=profile.entra.tenant_id)
     found = secrets.get_api_key(profile.name)

@@ -77,8 +77,9 @@ class CredentialError(AuthenticationError):
 class PermissionDeniedError(FoundryError):
     kind = "permission"
     default_hint = (
-        "Your identity needs an Azure RBAC role on the resource "
-        "(for example Azure AI User or Cognitive Services User)."
+        "Your Entra identity lacks the data action: assign it the Azure AI User or Cognitive Services User "
+        "role on the Foundry resource (Azure portal > the resource > Access control (IAM)); "
+        "a new role can take a few minutes to apply."
     )
 
 
@@ -171,6 +172,11 @@ class ClientBug(FoundryError):
 
 
 HINT_BY_CODE = {
+    "PermissionDenied": PermissionDeniedError.default_hint,  # Azure answers a missing RBAC role with a 401
+    "content_filter": (
+        "Azure's content filter blocked this prompt or reply: rephrase it, or ask the resource's owner "
+        "about its content filter (Foundry portal > Guardrails + controls)."
+    ),
     "api_not_supported": "Foundry does not offer this API (models list, batches, admin).",
     "request_too_large": "The request is too large: shorten the conversation.",
     "billing_error": "Check the Azure subscription's billing status.",

@@ -47,6 +47,7 @@ class FoundryApp(App[None]):
         # priority: the prompt (a TextArea) would take F6/F7 as "select line"/"select all"
         Binding("ctrl+l,f6", "conversations", "Chats", key_display="^l", priority=True),
         Binding("f7", "usage", "Usage", show=False, priority=True),
+        Binding("f8", "show_device_code", "Sign-in code", show=False),
     ]
 
     def __init__(
@@ -80,6 +81,7 @@ class FoundryApp(App[None]):
         self._scratch: tempfile.TemporaryDirectory[str] | None = None  # the history of a persist=False app
         self._clients: dict[str, FoundryClient] = {}
         self._device_code_screen: DeviceCodeScreen | None = None
+        self._device_code_prompt: DeviceCodePrompt | None = None  # until the sign-in ends: F8 shows it again
 
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()
@@ -100,6 +102,17 @@ class FoundryApp(App[None]):
                 loop.add_signal_handler(signum, self.exit_on_signal, signum)
         if self.profile is None:
             self.action_profiles()
+        elif self.profile.auth == "api-key" and self.persist:
+            self.run_worker(self._say_which_key(self.profile), exit_on_error=False)
+
+    async def _say_which_key(self, profile: Profile) -> None:
+        """Say once at start where the key comes from when that is worth knowing (or that there is none)."""
+        from foundry_tui.ui.screens.profiles import key_in_effect
+
+        found = await asyncio.to_thread(self.secrets.get_api_key, profile.name)  # the keyring may be slow
+        notice = key_in_effect(profile.name, found[1] if found else None)
+        if notice is not None:
+            self.notify(notice[0], title="API key", severity=notice[1], markup=False, timeout=10)
 
     async def on_unmount(self) -> None:
         for client in self._clients.values():
@@ -232,14 +245,25 @@ class FoundryApp(App[None]):
     def show_device_code(self, prompt: DeviceCodePrompt) -> None:
         from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 
-        screen = DeviceCodeScreen(prompt)
-        self._device_code_screen = screen
-        self.push_screen(screen)
+        self._device_code_prompt = prompt
+        self._device_code_screen = DeviceCodeScreen(prompt)
+        self.push_screen(self._device_code_screen)
+        turn = self.chat_screen().streaming_turn()
+        if turn is not None:
+            turn.waiting_for_sign_in(prompt, "F8")
+
+    def action_show_device_code(self) -> None:
+        """Show a sign-in code that was hidden with esc again (there is none once the sign-in ended)."""
+        if self._device_code_prompt is None:
+            self.notify("No sign-in is waiting for a code.", severity="information")
+        elif self._device_code_screen is None or not self._device_code_screen.is_attached:
+            self.show_device_code(self._device_code_prompt)
 
     def close_device_code(self) -> None:
         if self._device_code_screen is not None and self._device_code_screen.is_attached:
             self._device_code_screen.dismiss()
         self._device_code_screen = None
+        self._device_code_prompt = None
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): Textual's own commands plus ours."""

@@ -76,6 +76,20 @@ def test_check_failures_have_distinct_exit_codes(env_for, deployment, code, kind
     assert report["request_id"] and report["apim_request_id"]
 
 
+def test_check_principal_without_the_data_action_hints_at_the_role(env_for):
+    result = foundry("check", "--json", "--deployment", "fault-permission-denied", env=env_for)
+    assert result.returncode == exitcodes.AUTH
+    report = json.loads(result.stdout)
+    assert report["status"] == 401 and report["error"]["code"] == "PermissionDenied"
+    assert "Azure AI User" in report["error"]["hint"] and "API key" not in report["error"]["hint"]
+
+
+def test_ask_blocked_by_the_content_filter_says_so(env_for):
+    result = foundry("ask", "hi", "--deployment", "fault-content-filter", env=env_for)
+    assert result.returncode == exitcodes.OTHER
+    assert "content filter" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_check_wrong_key_is_an_auth_failure_with_hint(env_for):
     result = foundry("check", env={**env_for, "ANTHROPIC_FOUNDRY_API_KEY": "wrong"})
     assert result.returncode == exitcodes.AUTH

@@ -62,10 +62,15 @@ def test_url_given_as_resource_points_to_base_url(name):
         ("https://x.services.ai.azure.com/anthropic/", "https://x.services.ai.azure.com/anthropic/"),
         ("https://x.services.ai.azure.com/anthropic/v1/messages", "https://x.services.ai.azure.com/anthropic/"),
         ("https://x.services.ai.azure.com/anthropic/v1/messages/", "https://x.services.ai.azure.com/anthropic/"),
-        ("  HTTPS://x.example.com/proxy  ", "https://x.example.com/proxy/anthropic/"),
-        ("http://localhost:8080", "http://localhost:8080/anthropic/"),
+        ("https://X.Services.AI.Azure.com/", "https://X.Services.AI.Azure.com/anthropic/"),
+        # A gateway (APIM on its own path) or any other host is used as given, like the SDK's base_url.
+        ("  HTTPS://x.example.com/proxy  ", "https://x.example.com/proxy/"),
+        ("https://gw.example.com/claude/", "https://gw.example.com/claude/"),
+        ("https://gw.example.com/claude/v1/messages", "https://gw.example.com/claude/"),
+        ("https://gw.example.com", "https://gw.example.com/"),
+        ("http://localhost:8080", "http://localhost:8080/"),
         ("http://127.0.0.1:9000/anthropic", "http://127.0.0.1:9000/anthropic/"),
-        ("http://[::1]:9000/", "http://[::1]:9000/anthropic/"),
+        ("http://[::1]:9000/gw/claude", "http://[::1]:9000/gw/claude/"),
     ],
 )
 def test_base_url_normalisation(url, expected):
@@ -141,7 +146,7 @@ def test_profile_endpoint_and_deployment():
     assert profile.deployment() == "b"
     assert Profile("p", resource="rr").deployment() is None
     local = Profile("local", base_url="http://localhost:8080")
-    assert local.endpoint_url() == "http://localhost:8080/anthropic/"
+    assert local.endpoint_url() == "http://localhost:8080/"
     assert local.endpoint_host() == "localhost:8080"
 
 
@@ -457,7 +462,7 @@ def test_select_env_by_name():
 def test_select_reads_os_environ_by_default(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_FOUNDRY_API_KEY", "k")
     monkeypatch.setenv("ANTHROPIC_FOUNDRY_BASE_URL", "https://h.example.com")
-    assert Config().select(None).endpoint_url() == "https://h.example.com/anthropic/"
+    assert Config().select(None).endpoint_url() == "https://h.example.com/"
 
 
 # --- environment ------------------------------------------------------------------------------
@@ -519,7 +524,7 @@ def test_env_api_key():
 
 def test_with_endpoint_explicit_base_url_clears_resource():
     profile = env_profile(ENV)
-    updated = with_endpoint(profile, base_url="http://localhost:9000")
+    updated = with_endpoint(profile, base_url="http://localhost:9000/anthropic")
     assert (updated.resource, updated.base_url) == (None, "http://localhost:9000/anthropic/")
     assert profile.resource == "env-resource"  # a copy, not a change
 
@@ -531,7 +536,7 @@ def test_with_endpoint_explicit_resource_clears_base_url():
 
 
 def test_with_endpoint_without_flags_validates_and_normalises():
-    assert with_endpoint(Profile("p", base_url="https://h.example.com")).base_url == "https://h.example.com/anthropic/"
+    assert with_endpoint(Profile("p", base_url="https://h.example.com/v1/messages")).base_url == "https://h.example.com/"
     with pytest.raises(ConfigError, match="auth must be"):
         with_endpoint(Profile("p", resource="rr", auth="x"))
 

@@ -26,10 +26,7 @@ from foundry_tui.config.secrets import (
 )
 
 KEY = "sk-test-0123456789abcdef"
-MEMORY_DETAIL_END = (
-    "; the key is held in memory for this session only. "
-    "Export ANTHROPIC_FOUNDRY_API_KEY or re-run with --insecure-plaintext-key-file to keep it"
-)
+MEMORY_DETAIL_END = "; the key is held in memory for this session only"
 
 
 class RaisingKeyring(KeyringBackend):

@@ -12,7 +12,7 @@ from azure.core.exceptions import ClientAuthenticationError
 from helpers import LIFETIME, Clock, FakeCredential
 
 from foundry_tui.service.auth import REFRESH_MARGIN, ApiKeyAuth, DeviceCodePrompt, EntraAuth, make_credential
-from foundry_tui.service.errors import CredentialError
+from foundry_tui.service.errors import ConnectionFailed, CredentialError
 
 SCOPE = "https://cognitiveservices.azure.com/.default"
 TENANT = "11111111-2222-3333-4444-555555555555"
@@ -166,3 +166,57 @@ def test_credential_kinds() -> None:
     assert isinstance(make_credential("azure-cli"), identity.AzureCliCredential)
     assert isinstance(make_credential("device-code"), identity.DeviceCodeCredential)
     assert isinstance(make_credential("default"), identity.DefaultAzureCredential)
+
+
+def _raised_from(outer: Exception, cause: Exception) -> Exception:
+    try:
+        raise outer from cause
+    except Exception as error:
+        return error
+
+
+async def test_a_sign_in_without_network_is_a_connection_failure() -> None:
+    from azure.core.exceptions import ServiceRequestError
+
+    cause = ServiceRequestError("HTTPSConnection(host='login.microsoftonline.com', port=443): Failed to resolve")
+    auth, _, _ = entra(error=_raised_from(ClientAuthenticationError("Authentication failed: …"), cause))
+    with pytest.raises(ConnectionFailed) as caught:
+        await auth.headers()
+    assert caught.value.kind == "connection" and "could not reach" in caught.value.message
+    assert caught.value.hint and "network" in caught.value.hint
+
+
+async def test_a_credential_chain_failure_keeps_its_actionable_line() -> None:
+    chain = """DefaultAzureCredential failed to retrieve a token from the included credentials.
+Attempted credentials:
+\tEnvironmentCredential: EnvironmentCredential authentication unavailable. Environment variables are not fully configured.
+\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint.
+\tAzureCliCredential: Please run 'az login' to set up an account
+To mitigate this issue, please refer to the troubleshooting guidelines here at https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot."""
+    auth, _, _ = entra(error=ClientAuthenticationError(chain))
+    with pytest.raises(CredentialError) as caught:
+        await auth.headers()
+    assert "Please run 'az login'" in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_azure_identity_log_lines_reach_no_handler_of_ours() -> None:
+    """Without this, Python's last-resort handler prints azure-identity's warnings on stderr."""
+    import logging
+
+    class Collect(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.lines.append(record.getMessage())
+
+    collect = Collect()
+    logging.getLogger().addHandler(collect)
+    try:
+        make_credential("azure-cli")
+        logging.getLogger("azure.identity._credentials.azure_cli").warning("AzureCliCredential.get_token failed: x")
+    finally:
+        logging.getLogger().removeHandler(collect)
+    assert collect.lines == []

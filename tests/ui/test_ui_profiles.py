@@ -7,6 +7,7 @@ the built-in emulator over loopback.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,10 +18,11 @@ from helpers import SIZE, wait_until, write_config
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RadioButton, Static
 
+from foundry_tui.config.env import API_KEY_VAR
 from foundry_tui.config.file import Config, load_config
 from foundry_tui.config.paths import config_file
 from foundry_tui.config.profile import DEFAULT_SCOPE, EntraOptions, Profile
-from foundry_tui.config.secrets import SERVICE, Secrets, reset_keyring_probe
+from foundry_tui.config.secrets import SERVICE, Secrets, plaintext_key_file, reset_keyring_probe
 from foundry_tui.emulator import EmulatorConfig, EmulatorThread
 from foundry_tui.service.auth import DeviceCodePrompt
 from foundry_tui.ui.app import FoundryApp
@@ -228,7 +230,10 @@ async def test_without_a_keyring_the_form_warns_first_and_the_key_stays_in_memor
         form = await open_form(pilot)
         status = form.query_one("#keyring-status")
         assert status.has_class("-warning")
-        assert "No keyring backend (common over SSH): a key saved here is held in memory" in str(status.content)
+        assert "No keyring backend (common over SSH): keep a key saved here for this session only" in str(
+            status.content
+        )
+        assert form.query_one("#key-storage").display and form.choice("key-storage") == "session"
         await fill(pilot, name="work", endpoint="contoso-ai", api_key=KEY)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, ProfilesScreen))
@@ -236,6 +241,49 @@ async def test_without_a_keyring_the_form_warns_first_and_the_key_stays_in_memor
         key, source = app.secrets.get_api_key("work")
         assert key == KEY and source.where == "memory"
     assert_key_on_no_disk(foundry_home)
+
+
+async def test_without_a_keyring_the_user_can_keep_the_key_in_an_owner_only_file(
+    monkeypatch: pytest.MonkeyPatch, foundry_home: Path
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    reset_keyring_probe()
+    app = first_run_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form(pilot)
+        await fill(pilot, name="work", endpoint="contoso-ai", api_key=KEY)
+        await choose(pilot, "key-storage-file")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProfilesScreen))
+        assert "UNENCRYPTED" in report(app) and str(plaintext_key_file()) in report(app)
+    assert stat.S_IMODE(plaintext_key_file().stat().st_mode) == 0o600
+    assert KEY in plaintext_key_file().read_text() and KEY not in config_file().read_text()
+
+    reset_keyring_probe()  # the next start
+    config = load_config()
+    again = FoundryApp(config=config, secrets=Secrets(environ={}), profile=config.profiles["work"])
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: bool(again._notifications))
+        notices = [notice.message for notice in again._notifications]
+        assert len(notices) == 1 and "UNENCRYPTED" in notices[0] and str(plaintext_key_file()) in notices[0]
+
+
+async def test_a_missing_key_is_said_once_at_start() -> None:
+    app = app_with(work_profile())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: bool(app._notifications))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notices = [notice.message for notice in app._notifications]
+        assert notices == [f"No API key for profile 'work': press F3 to add one, or export {API_KEY_VAR}."]
+
+
+async def test_a_key_in_the_keyring_is_not_announced() -> None:
+    app = app_with(work_profile(), keys={"work": KEY})
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app._notifications
 
 
 # -- the list: edit, rename, delete, switch ----------------------------------------------------

@@ -97,7 +97,7 @@ class DeviceCodeScreen(ModalScreen[None]):
             color: $error;
             text-style: bold;
         }
-        #device-code-help {
+        #device-code-help, #device-code-kept {
             margin-top: 1;
             color: $text-muted;
         }
@@ -121,9 +121,11 @@ class DeviceCodeScreen(ModalScreen[None]):
             yield Static("and enter the code", classes="step")
             yield Static(self.prompt.user_code, id="device-code", markup=False)
             yield self.time_left
+            if self.prompt.kept:
+                yield Static(self.prompt.kept, id="device-code-kept", markup=False)
             yield Static(
                 "The request carries on by itself once you have signed in. "
-                "Esc hides this; the sign-in keeps waiting in the background.",
+                "Esc hides this; the sign-in keeps waiting in the background, and F8 shows it again.",
                 id="device-code-help",
             )
         yield Footer()

@@ -41,6 +41,7 @@ ACTION_NOTES: dict[str, tuple[str, str]] = {
     "app.focus_previous": ("Navigation", ""),
     "help": ("App", "this screen"),
     "profiles": ("App", "create, edit, test or switch profiles"),
+    "show_device_code": ("App", "show a hidden Entra device code again"),
     "quit": ("App", ""),
 }
 TIPS = (

@@ -11,11 +11,18 @@ from textual.content import Content
 from textual.widgets import RadioButton, RadioSet, Static
 
 from foundry_tui.config.env import API_KEY_VAR, GUIDE_DEFAULT_DEPLOYMENT
-from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile, validate_resource
+from foundry_tui.config.profile import (
+    FOUNDRY_HOST_SUFFIX as AZURE_HOST_SUFFIX,
+)
+from foundry_tui.config.profile import (
+    GUIDE_DEPLOYMENTS,
+    ConfigError,
+    Profile,
+    validate_resource,
+)
 from foundry_tui.config.secrets import KeyringStatus
 from foundry_tui.ui.widgets.problem import problem_content
 
-AZURE_HOST_SUFFIX = ".services.ai.azure.com"
 # The guide's deployment names, default first: only guesses, since users name deployments freely.
 GUESSED_DEPLOYMENTS = [
     GUIDE_DEFAULT_DEPLOYMENT,
@@ -39,6 +46,10 @@ KEY_PLACEHOLDERS = {
     "plaintext-file": "stored in the plaintext key file — leave empty to keep",
     "env": f"none stored: {API_KEY_VAR} is used — type one to store it",
 }
+
+
+# Where a key typed in the form is kept when there is no keyring: the user picks, as `gh` asks.
+KEY_STORAGE_LABELS = {"session": "This session only", "file": "A file only you can read (unencrypted)"}
 
 
 class Incomplete(ConfigError):
@@ -86,8 +97,8 @@ def key_storage_text(status: KeyringStatus | None) -> tuple[str, bool]:
         return f"A key saved here goes to the system keyring ({status.backend}).", False
     reason = status.reason or "the keyring is unavailable"
     return (
-        f"⚠ {reason[0].upper()}{reason[1:]}: a key saved here is held in memory for this session only. "
-        f"To keep one across sessions, export {API_KEY_VAR}.",
+        f"⚠ {reason[0].upper()}{reason[1:]}: keep a key saved here for this session only, or "
+        f"UNENCRYPTED in a file only you can read. Or export {API_KEY_VAR}.",
         True,
     )
 

@@ -39,6 +39,7 @@ from foundry_tui.ui.screens.profile_fields import (
     ENDPOINT_PLACEHOLDERS,
     GUESSED_DEPLOYMENTS,
     KEY_PLACEHOLDERS,
+    KEY_STORAGE_LABELS,
     FieldMessage,
     Incomplete,
     ScreenTitle,
@@ -136,6 +137,11 @@ class ProfileForm(Screen[SavedProfile | None]):
         #api-key-fields, #entra-fields {
             height: auto;
         }
+        #key-storage {
+            display: none;
+            layout: vertical;
+            margin: 0 1;
+        }
         #actions {
             height: auto;
             margin: 1 1 0 1;
@@ -197,6 +203,7 @@ class ProfileForm(Screen[SavedProfile | None]):
                     yield radio_set("auth", AUTH_LABELS, profile.auth)
                     with Vertical(id="api-key-fields"):
                         yield Static("Checking the system keyring…", id="keyring-status")
+                        yield radio_set("key-storage", KEY_STORAGE_LABELS, "session")
                         yield Label("API key")
                         yield Input(password=True, placeholder=KEY_PLACEHOLDERS[None], id="api-key")
                     with Vertical(id="entra-fields"):
@@ -358,6 +365,7 @@ class ProfileForm(Screen[SavedProfile | None]):
         label = self.query_one("#keyring-status", Static)
         label.update(Content(text))
         label.set_class(warning, "-warning")
+        self.query_one("#key-storage").display = status is not None and not status.available
         where = self.stored_key.where if self.stored_key else None
         self.query_one("#api-key", Input).placeholder = KEY_PLACEHOLDERS[where]
 
@@ -407,13 +415,16 @@ class ProfileForm(Screen[SavedProfile | None]):
     async def save(self) -> None:
         """Save through the book (in a thread: the keyring may be slow), then show the saved profile."""
         typed_key = self.value("api-key") if self.choice("auth") == "api-key" else ""
+        in_file = self.query_one("#key-storage").display and self.choice("key-storage") == "file"
         app = self.app
         try:
             profile = self.build_profile()
             if self.original_name is None:
-                saved = await asyncio.to_thread(app.book.add, profile, api_key=typed_key)
+                saved = await asyncio.to_thread(app.book.add, profile, api_key=typed_key, key_in_file=in_file)
             else:
-                saved = await asyncio.to_thread(app.book.replace, self.original_name, profile, api_key=typed_key)
+                saved = await asyncio.to_thread(
+                    app.book.replace, self.original_name, profile, api_key=typed_key, key_in_file=in_file
+                )
         except ConfigError as error:
             self.query_one(Report).config_error(error)
             self.set_saving(False)

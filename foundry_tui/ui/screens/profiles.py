@@ -14,13 +14,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from foundry_tui.config.env import API_KEY_VAR
 from foundry_tui.config.paths import config_file
 from foundry_tui.config.profile import ConfigError, Profile
-from foundry_tui.ui.screens.profile_fields import ScreenTitle, describe_auth
+from foundry_tui.config.secrets import KeySource
+from foundry_tui.ui.screens.profile_fields import KEY_STORAGE_LABELS, ScreenTitle, describe_auth
 from foundry_tui.ui.screens.profile_form import ProfileForm, SavedProfile
 from foundry_tui.ui.widgets.dialog import ConfirmationModal
 from foundry_tui.ui.widgets.report import Report
@@ -38,9 +40,18 @@ def key_outcome(saved: SavedProfile, profile: Profile, persist: bool) -> tuple[s
     if saved.key_source is None:
         return f"No API key stored yet: edit the profile to add one, or export {API_KEY_VAR}.", "$text-warning"
     if saved.key_source.where == "memory" and persist:
-        command = f"foundry-tui profile set-key {saved.name} --insecure-plaintext-key-file"
-        return f"API key: {saved.key_source.detail} ({command}).", "$text-warning"
+        keep = f"to keep it, edit the profile and choose “{KEY_STORAGE_LABELS['file']}”, or export {API_KEY_VAR}"
+        return f"API key: {saved.key_source.detail}; {keep}.", "$text-warning"
     return f"API key: {saved.key_source.detail}", "$foreground-muted"
+
+
+def key_in_effect(profile_name: str, source: KeySource | None) -> tuple[str, SeverityLevel] | None:
+    """What a start says about the API key, when it is not simply in the keyring: the one report of a missing key."""
+    if source is None:
+        return f"No API key for profile '{profile_name}': press F3 to add one, or export {API_KEY_VAR}.", "warning"
+    if source.where in ("plaintext-file", "env"):
+        return f"API key {source.detail}.", "information"
+    return None
 
 
 class ProfilesScreen(Screen[None]):

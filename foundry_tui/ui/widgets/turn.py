@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Collapsible, Static
 
@@ -26,6 +27,7 @@ from foundry_tui.ui.widgets.problem import ProblemView
 if TYPE_CHECKING:  # the service layer loads with the first turn, not at start-up
     from textual.timer import Timer
 
+    from foundry_tui.service.auth import DeviceCodePrompt
     from foundry_tui.service.errors import FoundryError
     from foundry_tui.service.events import RetryScheduled
     from foundry_tui.service.messages import TurnResult
@@ -84,6 +86,13 @@ class TurnView(Vertical, can_focus=True):
         self.request_id = request_id
         self.apim_request_id = apim_request_id
         self._status(f"streaming…  {self.ids_text()}")
+
+    def waiting_for_sign_in(self, prompt: DeviceCodePrompt, key: str) -> None:
+        """The code stays on the turn: the sign-in screen can be hidden, and the code is needed elsewhere."""
+        uri, code = terminal_line(prompt.verification_uri), terminal_line(prompt.user_code)
+        status = self.query_one(".turn-status", Static)
+        status.update(Content(f"waiting for you to sign in: open {uri} and enter {code} · {key} shows it again"))
+        status.display = True
 
     def add_text(self, text: str) -> None:
         self._text.append(text)
