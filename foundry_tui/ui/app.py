@@ -84,6 +84,16 @@ class FoundryApp(App[None]):
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()
 
+    def get_css_variables(self) -> dict[str, str]:
+        """Under NO_COLOR every colour turns grey: text set apart by colour alone (an error's title,
+        a hint) takes the foreground's contrast, and its bold style marks it instead."""
+        variables = super().get_css_variables()
+        if self.no_color:
+            for name in ("text-error", "text-warning", "text-success"):
+                variables[name] = variables["foreground"]
+            self.theme_variables = variables
+        return variables
+
     def on_mount(self) -> None:
         from foundry_tui.ui.themes import register_themes
 
