@@ -23,6 +23,7 @@ from foundry_tui.config.book import ProfileBook
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
+from foundry_tui.ui.check_memory import CheckMemory
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.widgets.problem import problem_notice
 
@@ -80,6 +81,7 @@ class FoundryApp(App[None]):
         self._scratch: tempfile.TemporaryDirectory[str] | None = None  # the history of a persist=False app
         self._clients: dict[str, FoundryClient] = {}
         self._device_code_screen: DeviceCodeScreen | None = None
+        self.check_memory = CheckMemory()  # the picker's last checks, kept while the profile stays
 
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()

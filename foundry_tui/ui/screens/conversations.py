@@ -26,6 +26,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from foundry_tui.format import ago
 from foundry_tui.safetext import terminal_line
 from foundry_tui.store.conversations import Conversation, ConversationSummary, SearchHit
 from foundry_tui.store.errors import StoreError
@@ -78,20 +79,6 @@ class Column:
     flexible: bool = False  # takes the width the other columns leave
     max_width: int | None = None
     right: bool = False
-
-
-def ago(at: float, now: float) -> str:
-    """'just now', '5 min ago', '2 h ago', '3 d ago', then the date."""
-    seconds = max(0.0, now - at)
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60:.0f} min ago"
-    if seconds < 86_400:
-        return f"{seconds // 3600:.0f} h ago"
-    if seconds < 7 * 86_400:
-        return f"{seconds // 86_400:.0f} d ago"
-    return time.strftime("%Y-%m-%d", time.localtime(at))
 
 
 def export_name(title: str, conversation_id: str, extension: str) -> str:
