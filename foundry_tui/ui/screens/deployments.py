@@ -57,13 +57,17 @@ _KIND_LABELS = {  # FoundryError.kind → a few words for the row
 }
 
 
-def check_summary(result: CheckResult) -> str:
-    """'✓ 200 · 412 ms · ttft 380 ms' or '✗ 404 not found': what fits in the row."""
+def check_summary(result: CheckResult, age: str = "") -> str:
+    """'✓ 200 · 412 ms · ttft 380 ms' or '✗ 404 not found': what fits in the row.
+
+    A past check says its `age` instead of the ttft (the details keep it): '✓ 200 · 412 ms · 3 min ago'.
+    """
     if result.error is None:
-        return f"✓ {result.status} · {duration(result.latency)} · ttft {duration(result.ttft)}"
+        timing = age or f"ttft {duration(result.ttft)}"
+        return f"✓ {result.status} · {duration(result.latency)} · {timing}"
     status = f"{result.status} " if result.status else ""
     kind = result.error.kind
-    return f"✗ {status}{_KIND_LABELS.get(kind, kind.replace('_', ' '))}"
+    return f"✗ {status}{_KIND_LABELS.get(kind, kind.replace('_', ' '))}" + (f" · {age}" if age else "")
 
 
 def check_details(result: CheckResult, age: str = "") -> Content:
@@ -111,7 +115,7 @@ class DeploymentRow(ListItem):
         self._past_status = ("not checked", "")
         if past is not None:
             age = ago(past.at, time.time())
-            self._past_status = (f"{check_summary(past.result)} · {age}", "ok" if past.result.ok else "failed")
+            self._past_status = (check_summary(past.result, age), "ok" if past.result.ok else "failed")
             self.details = check_details(past.result, age)
         self._frame = 0
         self._spinner: Timer | None = None
@@ -287,7 +291,7 @@ class DeploymentPicker(DialogScreen[str | None]):
         names = [*self.profile.deployments, *(name for name in found if name not in self.profile.deployments)]
         rows = [self.row(name, guessing) for name in names or GUIDE_DEPLOYMENTS]
         for row in rows:
-            if row.deployment in found:
+            if row.deployment in found and row.result is None:  # a past check says more
                 row.details = azure_details(found[row.deployment])
         deployments = self.query_one(DeploymentList)
         await deployments.clear()
