@@ -7,6 +7,8 @@ so they are sanitized here, once, before any terminal sees them.
 
 from __future__ import annotations
 
+import time
+
 from foundry_tui.safetext import terminal_line
 
 
@@ -57,3 +59,17 @@ def total_cost(value: float, unpriced_requests: int) -> str:
     if not unpriced_requests:
         return cost(value)
     return f"≥ {cost(value)}" if value else "n/a"
+
+
+def ago(at: float, now: float) -> str:
+    """'just now', '5 min ago', '2 h ago', '3 d ago', then the date."""
+    seconds = max(0.0, now - at)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min ago"
+    if seconds < 86_400:
+        return f"{seconds // 3600:.0f} h ago"
+    if seconds < 7 * 86_400:
+        return f"{seconds // 86_400:.0f} d ago"
+    return time.strftime("%Y-%m-%d", time.localtime(at))

@@ -23,6 +23,7 @@ from foundry_tui.config.book import ProfileBook
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
+from foundry_tui.ui.check_memory import CheckMemory
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.widgets.problem import problem_notice
 
@@ -82,9 +83,20 @@ class FoundryApp(App[None]):
         self._clients: dict[str, FoundryClient] = {}
         self._device_code_screen: DeviceCodeScreen | None = None
         self._device_code_prompt: DeviceCodePrompt | None = None  # until the sign-in ends: F8 shows it again
+        self.check_memory = CheckMemory()  # the picker's last checks, kept while the profile stays
 
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Under NO_COLOR every colour turns grey: text set apart by colour alone (an error's title,
+        a hint) takes the foreground's contrast, and its bold style marks it instead."""
+        variables = super().get_css_variables()
+        if self.no_color:
+            for name in ("text-error", "text-warning", "text-success"):
+                variables[name] = variables["foreground"]
+            self.theme_variables = variables
+        return variables
 
     def on_mount(self) -> None:
         from foundry_tui.ui.themes import register_themes

@@ -41,3 +41,9 @@ def turn_footer(result: TurnResult, overrides: dict[str, Price]) -> str:
         parts.append(f"{rate:.0f} tok/s")
     parts.append(terminal_line(result.stop_reason or "no stop reason"))
     return " · ".join(parts)
+
+
+def partial_footer(deployment: str, usage: Usage, overrides: dict[str, Price]) -> str:
+    """A cancelled turn's footer: the usage the stream had counted before the cancel, said to be partial."""
+    spent = cost(estimate_cost(usage, price_for(deployment, None, overrides)))
+    return f"{terminal_line(deployment)} · {usage_text(usage)} · {spent} · partial: counted before the cancel"

@@ -6,11 +6,13 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from helpers import SIZE, answered, damage_history, wait_until
 from textual import events
 from textual.widgets import Input, Static
 
+from foundry_tui.format import ago
 from foundry_tui.store.conversations import FinishedReply, ReplyDetails
 from foundry_tui.store.store import Store
 from foundry_tui.ui.app import FoundryApp
@@ -20,9 +22,8 @@ from foundry_tui.ui.screens.conversations import (
     ConversationsScreen,
     ConversationTable,
     SearchInput,
-    ago,
-    export_name,
 )
+from foundry_tui.ui.screens.export import ExportDialog, export_dir, export_name
 from foundry_tui.ui.widgets.dialog import ConfirmationModal
 from foundry_tui.ui.widgets.turn import TurnView
 
@@ -231,23 +232,64 @@ async def test_delete_asks_first_n_keeps_and_y_deletes_and_clears_the_chat_showi
         assert chat.session.conversation_id is None and not chat.query(TurnView)  # its next turn would be saved nowhere
 
 
-async def test_export_writes_markdown_and_json_into_the_current_folder(make_app, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+async def test_export_asks_where_with_a_default_and_says_where_it_went(make_app, foundry_home):
     async with seeded_list(make_app) as (app, pilot, ids, _):
         notices = []
         app.notify = lambda message, **options: notices.append(message)
-        await pilot.press("down", "m", "j")
+        await pilot.press("down", "m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        markdown = export_dir() / f"plan-the-q3-offsite-{ids[1]}.md"
+        assert export_dir() == foundry_home / "data" / "exports"  # the data dir, when there are no documents
+        assert app.screen.query_one(Input).value == str(markdown)
+        await pilot.press("enter")
         await settled(app, pilot)
-        markdown = tmp_path / f"plan-the-q3-offsite-{ids[1]}.md"
-        exported = tmp_path / f"plan-the-q3-offsite-{ids[1]}.json"
         assert markdown.read_text().startswith("# Plan the Q3 offsite\n")
         assert "## You\n\nAdd a budget\n" in markdown.read_text() and "`req_22seeded`" in markdown.read_text()
-        data = json.loads(exported.read_text())
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        elsewhere = foundry_home / "picked" / "offsite.json"
+        app.screen.query_one(Input).value = str(elsewhere)
+        await pilot.press("enter")
+        await settled(app, pilot)
+        data = json.loads(elsewhere.read_text())
         assert data["id"] == ids[1] and len(data["messages"]) == 6
         assert [turn["request_id"] for turn in data["turns"]] == ["req_21seeded", "req_22seeded", "req_23seeded"]
-        assert sorted(notices) == sorted([str(markdown), str(exported)])  # where they went, in full
+        assert notices == [str(markdown), str(elsewhere)]  # where they went, in full
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)
+
+
+async def test_export_never_replaces_a_file_without_asking(make_app, foundry_home):
+    async with seeded_list(make_app) as (app, pilot, ids, _):
+        notices = []
+        app.notify = lambda message, **options: notices.append(message)
+        existing = export_dir() / f"plan-the-q3-offsite-{ids[1]}.md"
+        existing.parent.mkdir(parents=True)
+        existing.write_text("my notes")
+        await pilot.press("down", "m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmationModal))
+        assert "Replace" in str(app.screen.query_one("#confirm-question", Static).content)
+        await pilot.press("n")
+        await settled(app, pilot)
+        assert existing.read_text() == "my notes" and notices == ["Nothing was written."]
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmationModal))
+        await pilot.press("y")
+        await settled(app, pilot)
+        assert existing.read_text().startswith("# Plan the Q3 offsite") and notices[-1] == str(existing)
+
+
+async def test_escape_in_the_export_dialog_writes_nothing(make_app, foundry_home):
+    async with seeded_list(make_app) as (app, pilot, ids, _):
+        await pilot.press("down", "m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await pilot.press("escape")
+        await settled(app, pilot)
+        assert isinstance(app.screen, ConversationsScreen) and not export_dir().exists()
 
 
 async def test_a_damaged_history_is_said_instead_of_a_list(make_app):
@@ -281,3 +323,13 @@ def test_snapshot_conversation_list(snap_compare, make_app):
 def test_snapshot_search_results(snap_compare, make_app):
     assert snapshot(snap_compare, make_app, "plan")
 
+
+
+def test_snapshot_export_dialog(snap_compare, make_app):
+    async def ask_where(pilot):
+        default = Path("/home/you/Documents/foundry-tui/plan-the-q3-offsite-ab12.md")
+        pilot.app.push_screen(ExportDialog(default, "md"))
+        await pilot.pause()
+        pilot.app.screen.query_one(Input).cursor_blink = False
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=ask_where)

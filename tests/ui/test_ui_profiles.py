@@ -6,6 +6,7 @@ the built-in emulator over loopback.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from collections.abc import Iterator
@@ -425,7 +426,10 @@ async def test_device_code_screen_shows_url_code_and_countdown_and_copies(monkey
 
 
 def snapshot_app(monkeypatch: pytest.MonkeyPatch) -> FoundryApp:
-    monkeypatch.setenv("FOUNDRY_TUI_HOME", "/home/ada/.foundry-tui")  # shown on screen; nothing is written
+    """A home that reads the same on every machine; the history it would open goes to the test's own folder."""
+    private_data = Path(os.environ["FOUNDRY_TUI_HOME"]) / "data"
+    monkeypatch.setenv("FOUNDRY_TUI_HOME", "/home/ada/.foundry-tui")  # shown on screen
+    monkeypatch.setattr("foundry_tui.store.db.data_dir", lambda: private_data)
     corp = work_profile("corp", auth="entra", entra=EntraOptions(credential="device-code"), resource="contoso-corp")
     lab = Profile(name="lab", base_url="https://gateway.example.com/anthropic/", deployments=["claude-opus-4-5"])
     return app_with(work_profile(), corp, lab, active=1)

@@ -36,10 +36,8 @@ if TYPE_CHECKING:  # the service layer loads with the first turn; the store afte
     from foundry_tui.store.conversations import Conversation
     from foundry_tui.ui.app import FoundryApp
 
-WELCOME = (
-    "Type a prompt and press Enter.  ctrl+j (or \\ then Enter) adds a line · Esc cancels a reply · "
-    "ctrl+o picks the deployment · F1 lists every key."
-)
+WELCOME = "Enter sends your prompt · ctrl+o picks the deployment · F1 lists every key"
+NEW_TEXT_BELOW = "▼ new text below · ctrl+b"
 
 
 class StatusBar(Static):
@@ -76,12 +74,16 @@ class ChatScreen(Screen[None]):
         yield StatusBar(id="status-bar", markup=False)
         with VerticalScroll(id="chat-log"):
             yield Static(WELCOME, id="welcome", markup=False)
+        yield Static(NEW_TEXT_BELOW, id="new-text-below", markup=False)
         yield PromptInput(id="prompt")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
         self.refresh_status()
+        log = self.query_one("#chat-log", VerticalScroll)
+        self.watch(log, "scroll_y", self.show_new_text_below, init=False)
+        self.watch(log, "virtual_size", self.show_new_text_below, init=False)
 
     # -- status ------------------------------------------------------------------------------
 
@@ -114,6 +116,7 @@ class ChatScreen(Screen[None]):
         log.scroll_end(animate=False)
         log.anchor()
         self.stream_turn(turn, app.profile, app.deployment)
+        self.refresh_bindings()  # esc cancels now
         return turn
 
     @work(exclusive=True, group="turn", exit_on_error=False)
@@ -143,9 +146,21 @@ class ChatScreen(Screen[None]):
         except Exception as bug:  # a rendering bug: the turn was saved as cancelled; say it failed
             if turn.state == "streaming":
                 self.turn_failed(turn, StreamError(f"the reply could not be shown ({type(bug).__name__})", hint=BUG_HINT), None)
+        finally:
+            if self.is_attached:
+                self.refresh_bindings()  # esc has nothing to cancel any more
+                self.show_new_text_below()
 
     def show_event(self, turn: TurnView, event: TurnEvent) -> None:
-        from foundry_tui.service.events import Done, Failed, ResponseStarted, RetryScheduled, TextDelta, ThinkingDelta
+        from foundry_tui.service.events import (
+            Done,
+            Failed,
+            ResponseStarted,
+            RetryScheduled,
+            TextDelta,
+            ThinkingDelta,
+            UsageUpdated,
+        )  # fmt: skip
         from foundry_tui.session.turn import HistoryWarning
 
         match event:
@@ -158,6 +173,8 @@ class ChatScreen(Screen[None]):
                 turn.set_ids(request_id, apim_request_id)
             case RetryScheduled():
                 turn.retry_scheduled(event)
+            case UsageUpdated(usage=usage):
+                turn.usage_seen = usage
             case HistoryWarning(error=error):
                 self.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
             case Done(result=result):
@@ -275,6 +292,12 @@ class ChatScreen(Screen[None]):
         self.refresh_status()
         self.query_one(PromptInput).focus()
         self.notify("New conversation")
+
+    def show_new_text_below(self) -> None:
+        """The marker shows while a reply streams below a log the user scrolled up."""
+        log = self.query_one("#chat-log", VerticalScroll)
+        scrolled_up = log.max_scroll_y - log.scroll_y > 1
+        self.query_one("#new-text-below").display = scrolled_up and self.streaming_turn() is not None
 
     def action_follow(self) -> None:
         log = self.query_one("#chat-log", VerticalScroll)

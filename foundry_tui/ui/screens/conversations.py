@@ -1,7 +1,7 @@
 """The conversations dialog (ctrl+l / F6): the saved chats, most recent first, and a full-text search.
 
 Enter resumes one; r renames it, d deletes it once confirmed, m and j export it to Markdown or
-JSON in the current folder. A request-id or apim-request-id pasted into the search finds the turn
+JSON where the user says (never over a file without asking). A request-id or apim-request-id pasted into the search finds the turn
 that carried it, which is what support asks for. Every store call runs on the store's thread and
 every file write on a worker thread, so the event loop never waits for the disk.
 """
@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.cells import cell_len
@@ -26,10 +25,11 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from foundry_tui.format import ago
 from foundry_tui.safetext import terminal_line
-from foundry_tui.store.conversations import Conversation, ConversationSummary, SearchHit
+from foundry_tui.store.conversations import ConversationSummary, SearchHit
 from foundry_tui.store.errors import StoreError
-from foundry_tui.store.export import to_json_text, to_markdown
+from foundry_tui.ui.screens.export import ExportDialog, export_dir, export_name, write_export
 from foundry_tui.ui.widgets.dialog import ConfirmationModal, DialogScreen
 from foundry_tui.ui.widgets.problem import problem_content
 
@@ -44,7 +44,6 @@ RECENT_LIMIT = 200
 SEARCH_LIMIT = 100
 HIT_TITLE_WIDTH = 32
 MIN_FLEXIBLE_WIDTH = 16
-SLUG_CHARS = 40
 # a reply's state → (what the list says, the theme colour saying it); a complete reply says nothing
 STATE_LABELS = {
     "interrupted": ("⚠ interrupted", "text-warning"),
@@ -78,34 +77,6 @@ class Column:
     flexible: bool = False  # takes the width the other columns leave
     max_width: int | None = None
     right: bool = False
-
-
-def ago(at: float, now: float) -> str:
-    """'just now', '5 min ago', '2 h ago', '3 d ago', then the date."""
-    seconds = max(0.0, now - at)
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60:.0f} min ago"
-    if seconds < 86_400:
-        return f"{seconds // 3600:.0f} h ago"
-    if seconds < 7 * 86_400:
-        return f"{seconds // 86_400:.0f} d ago"
-    return time.strftime("%Y-%m-%d", time.localtime(at))
-
-
-def export_name(title: str, conversation_id: str, extension: str) -> str:
-    """'<slug of the title>-<id>.<extension>': readable, and unique thanks to the id."""
-    slug = "-".join(re.findall(r"[^\W_]+", title.lower()))[:SLUG_CHARS].strip("-") or "conversation"
-    return f"{slug}-{conversation_id}.{extension}"
-
-
-def write_export(conversation: Conversation, extension: str) -> Path:
-    """Into the current folder, as Markdown ("md") or JSON; off the event loop, since it writes a file."""
-    text = to_markdown(conversation) if extension == "md" else to_json_text(conversation)
-    path = Path.cwd() / export_name(conversation.title, conversation.id, extension)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def fitted_widths(columns: list[Column], rows: list[list[Text]], room: int) -> list[int]:
@@ -407,13 +378,23 @@ class ConversationsScreen(DialogScreen[None]):
 
     @work(group="export", exit_on_error=False)
     async def action_export(self, extension: str) -> None:
-        """Write '<title>-<id>.md' or '.json' into the current folder and say where."""
+        """Ask where, ask again before replacing a file, write '<title>-<id>.md' or '.json' and say where."""
         entry = self.table.selected
         if entry is None:
             return
+        default = export_dir() / export_name(entry.title, entry.conversation_id, extension)
+        path = await self.app.push_screen_wait(ExportDialog(default, extension))
+        if path is None:
+            return
+        replace = await asyncio.to_thread(path.exists)
+        if replace and not await self.app.push_screen_wait(
+            ConfirmationModal(f"Replace {path.name}?", f"It already exists in {path.parent}.", confirm="Replace")
+        ):
+            self.notify("Nothing was written.", title="Not exported", markup=False)
+            return
         try:
             conversation = await history_call(self.app, lambda store: store.conversations.load(entry.conversation_id))
-            path = await asyncio.to_thread(write_export, conversation, extension)
+            await asyncio.to_thread(write_export, conversation, extension, path, replace=replace)
         except StoreError as error:
             self.say_problem(error)
         except OSError as error:

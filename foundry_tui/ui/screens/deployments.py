@@ -8,6 +8,7 @@ and removing a row cancels its check.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from textual.widgets import Input, Label, ListItem, ListView, Static
 
 from foundry_tui.config.env import DEPLOYMENT_VAR
 from foundry_tui.config.profile import GUIDE_DEPLOYMENTS, ConfigError, Profile
-from foundry_tui.format import duration, request_ids
+from foundry_tui.format import ago, duration, request_ids
 from foundry_tui.ui.widgets.azure_deployments import AZURE_TAG, AzureDiscovery, azure_details
 from foundry_tui.ui.widgets.dialog import DialogScreen
 from foundry_tui.ui.widgets.problem import problem_content
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from foundry_tui.config.file import Config
     from foundry_tui.service.check import CheckResult
     from foundry_tui.ui.app import FoundryApp
+    from foundry_tui.ui.check_memory import PastCheck
 
 GUESS_NOTE = "guess — Foundry cannot list deployments; check or add yours"
 GUESS_DETAILS = "A guess, not yet checked: c checks it; ↵ uses it and keeps it in the profile."
@@ -55,20 +57,27 @@ _KIND_LABELS = {  # FoundryError.kind → a few words for the row
 }
 
 
-def check_summary(result: CheckResult) -> str:
-    """'✓ 200 · 412 ms · ttft 380 ms' or '✗ 404 not found': what fits in the row."""
+def check_summary(result: CheckResult, age: str = "") -> str:
+    """'✓ 200 · 412 ms · ttft 380 ms' or '✗ 404 not found': what fits in the row.
+
+    A past check says its `age` instead of the ttft (the details keep it): '✓ 200 · 412 ms · 3 min ago'.
+    """
     if result.error is None:
-        return f"✓ {result.status} · {duration(result.latency)} · ttft {duration(result.ttft)}"
+        timing = age or f"ttft {duration(result.ttft)}"
+        return f"✓ {result.status} · {duration(result.latency)} · {timing}"
     status = f"{result.status} " if result.status else ""
     kind = result.error.kind
-    return f"✗ {status}{_KIND_LABELS.get(kind, kind.replace('_', ' '))}"
+    return f"✗ {status}{_KIND_LABELS.get(kind, kind.replace('_', ' '))}" + (f" · {age}" if age else "")
 
 
-def check_details(result: CheckResult) -> Content:
-    """What the row cannot fit, shown under the list while the row is highlighted."""
+def check_details(result: CheckResult, age: str = "") -> Content:
+    """What the row cannot fit, shown under the list while the row is highlighted; `age` says when it ran."""
     if result.error is not None:
-        return problem_content(result.error)
-    answered = Content.styled(f"Answered in {duration(result.latency)}, first token after {duration(result.ttft)}.", "$success")
+        return problem_content(result.error, context=f"Checked {age}" if age else "")
+    checked = f" (checked {age})" if age else ""
+    answered = Content.styled(
+        f"Answered in {duration(result.latency)}, first token after {duration(result.ttft)}{checked}.", "$success"
+    )
     ids = request_ids(result.request_id, result.apim_request_id)
     return Content("\n").join([answered, Content.styled(ids, "$foreground-muted")]) if ids else answered
 
@@ -92,15 +101,22 @@ class DeploymentRow(ListItem):
     class Checked(Message):
         row: DeploymentRow
 
-    def __init__(self, deployment: str, *, current: bool, tag: str) -> None:
+    def __init__(self, deployment: str, *, current: bool, tag: str, past: PastCheck | None = None) -> None:
+        """`past` is this deployment's last check in this session, shown with its age."""
         super().__init__()
         self.deployment = deployment
         self.current = current
         self.guess = tag == "guess"
         self.tag = tag
+        self.result = past.result if past else None
         self.details = Content.styled(
             GUESS_DETAILS if self.guess else "Not checked yet: c checks it, a checks them all.", "$foreground-muted"
         )
+        self._past_status = ("not checked", "")
+        if past is not None:
+            age = ago(past.at, time.time())
+            self._past_status = (check_summary(past.result, age), "ok" if past.result.ok else "failed")
+            self.details = check_details(past.result, age)
         self._frame = 0
         self._spinner: Timer | None = None
 
@@ -109,7 +125,8 @@ class DeploymentRow(ListItem):
             yield Label("●" if self.current else "", classes="mark")
             yield Label(self.deployment, classes="name", markup=False)
             yield Label(self.tag, classes="tag")
-            yield Label("not checked", classes="status", markup=False)
+            status, state = self._past_status
+            yield Label(status, classes=f"status -{state}" if state else "status", markup=False)
 
     @property
     def checking(self) -> bool:
@@ -131,6 +148,8 @@ class DeploymentRow(ListItem):
         except ConfigError as error:
             self._show("✗ cannot check", "failed", problem_content(error))
         else:
+            self.result = result
+            self.app.check_memory.remember(profile, result)
             self._show(check_summary(result), "ok" if result.ok else "failed", check_details(result))
         self.post_message(self.Checked(self))
 
@@ -155,7 +174,16 @@ class DeploymentList(ListView):
         Binding("a", "screen.check_all", "Check all"),
         Binding("n", "screen.add", "Add"),
         Binding("d,delete", "screen.remove", "Remove", key_display="d"),
+        Binding("i", "screen.copy_ids", "Copy ids"),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
     ]
+
+    def action_first(self) -> None:
+        self.index = 0
+
+    def action_last(self) -> None:
+        self.index = len(self) - 1
 
 
 class NewDeploymentInput(Input):
@@ -263,7 +291,7 @@ class DeploymentPicker(DialogScreen[str | None]):
         names = [*self.profile.deployments, *(name for name in found if name not in self.profile.deployments)]
         rows = [self.row(name, guessing) for name in names or GUIDE_DEPLOYMENTS]
         for row in rows:
-            if row.deployment in found:
+            if row.deployment in found and row.result is None:  # a past check says more
                 row.details = azure_details(found[row.deployment])
         deployments = self.query_one(DeploymentList)
         await deployments.clear()
@@ -275,7 +303,8 @@ class DeploymentPicker(DialogScreen[str | None]):
         tag = "guess" if guessing else "default" if name == self.profile.default_deployment else ""
         if not tag and any(deployment.name == name for deployment in self.discovered):
             tag = AZURE_TAG
-        return DeploymentRow(name, current=name == self.app.deployment, tag=tag)
+        past = self.app.check_memory.recall(self.profile, name)
+        return DeploymentRow(name, current=name == self.app.deployment, tag=tag, past=past)
 
     @on(AzureDiscovery.Found)
     async def show_discovered(self, event: AzureDiscovery.Found) -> None:
@@ -318,6 +347,15 @@ class DeploymentPicker(DialogScreen[str | None]):
         row = self.highlighted()
         if row is not None:
             row.check(self.profile)
+
+    def action_copy_ids(self) -> None:
+        row = self.highlighted()
+        result = row.result if row is not None else None
+        ids = request_ids(result.request_id, result.apim_request_id) if result is not None else ""
+        if not ids:
+            self.say("No request ids for this row: c checks it, and the answer brings them.", problem=True)
+            return
+        self.app.copy_with_notice(ids, "request ids")
 
     def action_check_all(self) -> None:
         for row in self.rows:

@@ -18,7 +18,7 @@ def problem_content(problem: Problem, *, context: str = "") -> Content:
     headline = terminal_line(problem.summary())
     parts: list[str | tuple[str, str]] = [
         ("✗ ", "$text-error bold"),
-        (f"{terminal_line(context)}: {headline}" if context else headline, "$text-error"),
+        (f"{terminal_line(context)}: {headline}" if context else headline, "$text-error bold"),
     ]
     if problem.hint:
         parts.append((f"\nhint: {terminal_line(problem.hint)}", "$text-warning"))

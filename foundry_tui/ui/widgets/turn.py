@@ -20,7 +20,7 @@ from foundry_tui.config.profile import Price
 from foundry_tui.format import request_ids
 from foundry_tui.safetext import terminal_line, terminal_text
 from foundry_tui.session.chat import REFUSAL_NOTE
-from foundry_tui.ui.format import turn_footer
+from foundry_tui.ui.format import partial_footer, turn_footer
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.problem import ProblemView
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the service layer loads with the first turn, not at start-u
     from foundry_tui.service.auth import DeviceCodePrompt
     from foundry_tui.service.errors import FoundryError
     from foundry_tui.service.events import RetryScheduled
-    from foundry_tui.service.messages import TurnResult
+    from foundry_tui.service.messages import TurnResult, Usage
 
 FRAME = 1 / 30
 
@@ -62,6 +62,7 @@ class TurnView(Vertical, can_focus=True):
         self.error = error
         self.request_id = result.request_id if result else None
         self.apim_request_id = result.apim_request_id if result else None
+        self.usage_seen: Usage | None = None  # the last usage the stream reported: a cancelled turn shows it
         self._prices = prices or {}
         self._text: list[str] = [reply] if reply else []  # everything received, for copy and history
         self._pending_text: list[str] = []
@@ -162,6 +163,8 @@ class TurnView(Vertical, can_focus=True):
         lines = []
         if result is not None and result.status and result.status < 400:
             lines.append(terminal_line(turn_footer(result, self._prices)))
+        elif self.state == "cancelled" and self.usage_seen is not None:
+            lines.append(partial_footer(self.deployment, self.usage_seen, self._prices))
         ids = self.ids_text()
         if ids and self.error is None:  # the error panel shows them itself
             lines.append(ids)
