@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     profile = selected_profile(args)
     answer = asyncio.run(_ask(args, profile, prompt))
     result, error = answer.result, answer.error
+    for warning in result.warnings:
+        print(f"{paint('warning:', '33', sys.stderr)} {terminal_line(warning)}", file=sys.stderr)
     if args.json:
         print(json.dumps(json_output(profile, answer), ensure_ascii=False))
     else:

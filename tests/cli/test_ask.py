@@ -103,3 +103,11 @@ def test_an_unexpected_exception_fails_ask_with_the_partial_kept_and_saved(env_f
     with Store.open() as store:
         reply = store.conversations.latest().messages[1]
     assert reply.state == "failed" and reply.text and out.startswith(reply.text)
+
+
+def test_the_clients_warnings_are_said_on_stderr_one_line_each(env_for):
+    result = foundry("ask", "hello", "--deployment", "fault-bad-usage", env=env_for)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings and any("usage" in line for line in warnings)
+    assert "\x1b" not in result.stderr

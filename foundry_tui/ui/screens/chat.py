@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
-from foundry_tui.format import cost, tokens
+from foundry_tui.format import tokens, total_cost
 from foundry_tui.safetext import terminal_line
 from foundry_tui.session.chat import ChatSession
 from foundry_tui.ui.format import turn_cost
@@ -69,6 +69,7 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.session = ChatSession()  # the messages, the settings and the conversation id
         self.session_cost = 0.0
+        self.session_unpriced = 0  # turns the price table does not know: the total leaves them out
         self.session_input = 0
         self.session_output = 0
 
@@ -89,7 +90,7 @@ class ChatScreen(Screen[None]):
         app = self.app
         profile = app.profile.name if app.profile else "no profile"
         deployment = app.deployment or "no deployment"
-        totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {cost(self.session_cost)}"
+        totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {total_cost(self.session_cost, self.session_unpriced)}"
         self.query_one(StatusBar).update(terminal_line(f"◆ {profile}  ›  {deployment}") + f"      session {totals}")
 
     # -- sending -----------------------------------------------------------------------------
@@ -178,7 +179,11 @@ class ChatScreen(Screen[None]):
     def add_to_totals(self, result: TurnResult) -> None:
         self.session_input += result.usage.input_tokens
         self.session_output += result.usage.output_tokens
-        self.session_cost += turn_cost(result, self.app.profile.prices if self.app.profile else {}) or 0.0
+        priced = turn_cost(result, self.app.profile.prices if self.app.profile else {})
+        if priced is None:
+            self.session_unpriced += 1
+        else:
+            self.session_cost += priced
         self.refresh_status()
 
     # -- history -----------------------------------------------------------------------------
@@ -271,7 +276,7 @@ class ChatScreen(Screen[None]):
         log = self.query_one("#chat-log", VerticalScroll)
         log.remove_children(TurnView)
         self.session_cost = 0.0
-        self.session_input = self.session_output = 0
+        self.session_unpriced = self.session_input = self.session_output = 0
         self.refresh_status()
         self.query_one(PromptInput).focus()
         self.notify("New conversation")

@@ -153,6 +153,8 @@ class TurnView(Vertical, can_focus=True):
         lines = []
         if result is not None and result.status and result.status < 400:
             lines.append(terminal_line(turn_footer(result, self._prices)))
+        if result is not None:
+            lines.extend(f"⚠ {terminal_line(warning)}" for warning in result.warnings)
         ids = self.ids_text()
         if ids and self.error is None:  # the error panel shows them itself
             lines.append(ids)
