@@ -18,6 +18,7 @@ from foundry_tui.config.profile import (
     RequestDefaults,
     normalize_base_url,
     resolve_endpoint,
+    validate_arm_endpoint,
     validate_profile_name,
     validate_resource,
 )
@@ -544,3 +545,19 @@ def test_with_endpoint_both_flags_is_an_error():
 def test_with_endpoint_validates_the_flag():
     with pytest.raises(ConfigError, match="cannot start or end with a hyphen"):
         with_endpoint(Profile("p", resource="rr"), resource="bad-")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: resolve_endpoint("r1", "https://alice:s3cret@h.example.com/anthropic/"),
+        lambda: env_profile({"ANTHROPIC_FOUNDRY_API_KEY": "k", "ANTHROPIC_FOUNDRY_RESOURCE": "r1",
+                             "ANTHROPIC_FOUNDRY_BASE_URL": "alice:s3cret@h.example.com"}),
+        lambda: validate_arm_endpoint("ftp://alice:s3cret@management.example.com"),
+    ],
+)
+def test_a_url_with_credentials_is_never_echoed(call):
+    with pytest.raises(ConfigError) as caught:
+        call()
+    assert "s3cret" not in str(caught.value) and "alice" not in str(caught.value)
+    assert "***@" in str(caught.value)
