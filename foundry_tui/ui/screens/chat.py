@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the service layer loads with the first turn; the store afte
     from foundry_tui.service.messages import TurnResult
     from foundry_tui.session.turn import TurnEvent
     from foundry_tui.store.conversations import Conversation
+    from foundry_tui.store.errors import StoreError
     from foundry_tui.ui.app import FoundryApp
 
 WELCOME = (
@@ -133,6 +134,7 @@ class ChatScreen(Screen[None]):
             events = run_turn(
                 self.session, turn.prompt, client=client, profile=profile, deployment=deployment,
                 history=history, source="chat", detach=self.app.finish_before_exit,
+                on_cancel_not_saved=self.say_not_saved,
             )  # fmt: skip
             async with aclosing(events):
                 async for event in events:
@@ -160,12 +162,15 @@ class ChatScreen(Screen[None]):
             case RetryScheduled():
                 turn.retry_scheduled(event)
             case HistoryWarning(error=error):
-                self.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
+                self.say_not_saved(error)
             case Done(result=result):
                 self.turn_done(turn, result)
             case Failed(error=error, result=result):
                 self.app.close_device_code()
                 self.turn_failed(turn, error, result)
+
+    def say_not_saved(self, error: StoreError) -> None:
+        self.app.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
 
     def turn_done(self, turn: TurnView, result: TurnResult) -> None:
         turn.finished(result)
