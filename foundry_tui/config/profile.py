@@ -74,6 +74,10 @@ class Price:
     cache_read: float | None = None
 
 
+DEFAULT_IDLE_TIMEOUT = 120.0  # seconds without content (pings do not count) before a turn fails
+MAX_IDLE_TIMEOUT = 3600.0
+
+
 @dataclass
 class Profile:
     name: str
@@ -86,6 +90,7 @@ class Profile:
     default_deployment: str | None = None
     defaults: RequestDefaults = field(default_factory=RequestDefaults)
     prices: dict[str, Price] = field(default_factory=dict)
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
 
     def endpoint_url(self) -> str:
         """The Anthropic API root of this endpoint; always ends in "/anthropic/"."""

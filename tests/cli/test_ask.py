@@ -8,13 +8,16 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
-from helpers import break_after_text, foundry
+from helpers import break_after_text, foundry, write_config
 
 from foundry_tui import exitcodes
 from foundry_tui.cli import main
 from foundry_tui.commands import ask
+from foundry_tui.config.file import Config
+from foundry_tui.config.profile import Profile
 from foundry_tui.emulator import EmulatorConfig, EmulatorThread
 from foundry_tui.service.events import Done, TextDelta
 from foundry_tui.service.messages import TurnResult
@@ -111,3 +114,12 @@ def test_the_clients_warnings_are_said_on_stderr_one_line_each(env_for):
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings and any("usage" in line for line in warnings)
     assert "\x1b" not in result.stderr
+
+
+def test_the_profiles_idle_limit_ends_a_silent_turn(emulator):
+    profile = Profile(name="work", base_url=emulator.base_url, deployments=["fault-pings-only"], idle_timeout=1.0)
+    write_config(Config(profiles={"work": profile}, default_profile="work"))
+    started = time.monotonic()
+    result = foundry("ask", "hello", "--timeout", "20", env={"ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key})
+    assert result.returncode == exitcodes.NETWORK, result.stderr
+    assert "for 1 s" in result.stderr and time.monotonic() - started < 15

@@ -1,5 +1,6 @@
 import os
 import stat
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from helpers import write_config
 from foundry_tui.config import paths
 from foundry_tui.config.book import ProfileBook
 from foundry_tui.config.env import env_api_key, env_profile, with_endpoint
-from foundry_tui.config.file import Config, load_config
+from foundry_tui.config.file import Config, config_from_toml, load_config
 from foundry_tui.config.profile import (
     GUIDE_DEPLOYMENTS,
     ConfigError,
@@ -561,3 +562,16 @@ def test_a_url_with_credentials_is_never_echoed(call):
         call()
     assert "s3cret" not in str(caught.value) and "alice" not in str(caught.value)
     assert "***@" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [0, -1, 4000, '"soon"'])
+def test_idle_timeout_must_be_a_sensible_number_of_seconds(value):
+    with pytest.raises(ConfigError, match="idle_timeout must"):
+        config_from_toml(tomllib.loads(f'[profiles.work]\nresource = "r1"\nidle_timeout = {value}'))
+
+
+def test_idle_timeout_is_read_and_written_back(foundry_home):
+    book = ProfileBook(Secrets(environ={}))
+    book.add(Profile(name="work", resource="r1", idle_timeout=300.0))
+    assert "idle_timeout = 300.0" in paths.config_file().read_text()
+    assert load_config().profiles["work"].idle_timeout == 300.0
