@@ -123,3 +123,11 @@ def test_the_profiles_idle_limit_ends_a_silent_turn(emulator):
     result = foundry("ask", "hello", "--timeout", "20", env={"ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key})
     assert result.returncode == exitcodes.NETWORK, result.stderr
     assert "for 1 s" in result.stderr and time.monotonic() - started < 15
+
+
+def test_ask_json_carries_the_server_tool_input_assembled_without_warnings(env_for):
+    result = foundry("ask", "--json", "weather in Paris", "--deployment", "fault-server-tool-use", env=env_for)
+    assert result.returncode == 0, result.stderr
+    tool = json.loads(result.stdout)["content"][0]
+    assert tool["type"] == "server_tool_use" and set(tool["input"]) == {"query"} and tool["input"]["query"]
+    assert "warning:" not in result.stderr
