@@ -91,7 +91,8 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
         "--timeout",
         type=_positive_seconds,
         metavar="S",
-        help="seconds for the whole turn, retries included; on expiry the partial reply is kept (exit 7)",
+        help="seconds for the whole turn, retries included; on expiry the partial reply is kept (exit 7). "
+        "The profile's idle_timeout (default 120) still ends a turn that long without content",
     )
     ask.add_argument(
         "-c",

@@ -7,6 +7,7 @@ pages with `nextLink` itself. The SDK is imported only here, when discovery runs
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from foundry_tui.azure.errors import NOT_FOUND_HINT, READER_HINT, ArmError, arm_
 from foundry_tui.config.profile import Profile
 
 ANTHROPIC_FORMAT = "Anthropic"
+FOUNDRY_KIND = "AIServices"  # the account kind of a Foundry resource (others: OpenAI, SpeechServices, …)
 MAX_SUBSCRIPTIONS = 200  # bound what a hostile or huge tenant can make us walk
 MAX_ACCOUNTS = 2000
 MAX_DEPLOYMENTS = 500
@@ -80,6 +82,41 @@ def discover(profile: Profile, access: ArmAccess, *, all_formats: bool = False) 
     return Discovery(resource, deployments, searched=not pinned)
 
 
+async def list_foundry_resources_async(access: ArmAccess) -> list[AzureResource]:
+    """`list_foundry_resources` in a worker thread."""
+    return await asyncio.to_thread(list_foundry_resources, access)
+
+
+def list_foundry_resources(access: ArmAccess) -> list[AzureResource]:
+    """Every Foundry (AIServices) resource the sign-in can read, across its subscriptions, by name.
+
+    Raises:
+        ArmError: sign-in, permission or network failure, with hint and request id.
+    """
+    try:
+        found = [
+            _resource(subscription, account)
+            for subscription, account in _AccountWalk(access)
+            if str(account.kind or "").lower() == FOUNDRY_KIND.lower()
+        ]
+    except ArmError:
+        raise
+    except Exception as exc:  # azure-core raises many types; all become one ArmError
+        raise arm_error_from_sdk(exc, access.credential_note) from None
+    return sorted(found, key=lambda resource: resource.name.lower())
+
+
+async def claude_deployments_async(access: ArmAccess, resource: AzureResource) -> list[AzureDeployment]:
+    """The resource's deployments in the Anthropic format, from a worker thread; errors as ArmError."""
+    try:
+        deployments = await asyncio.to_thread(_deployments, access, resource)
+    except ArmError:
+        raise
+    except Exception as exc:
+        raise arm_error_from_sdk(exc, access.credential_note) from None
+    return [d for d in deployments if d.format == ANTHROPIC_FORMAT]
+
+
 def _call_options(access: ArmAccess) -> dict[str, Any]:
     return {"enforce_https": False} if access.over_plain_http else {}
 
@@ -98,29 +135,44 @@ def _pinned(access: ArmAccess, name: str, profile: Profile) -> AzureResource:
     return AzureResource(str(account.name or name), subscription, group, str(account.location or ""))
 
 
-def _search(access: ArmAccess, name: str) -> AzureResource:
-    from azure.mgmt.resource.subscriptions import SubscriptionClient
+class _AccountWalk:
+    """The accounts of every subscription the sign-in can read, within bounds; counts the subscriptions."""
 
-    client = SubscriptionClient(access.credential, base_url=access.endpoint, credential_scopes=[access.scope], **_CLIENT_OPTIONS)
-    options = _call_options(access)
-    seen = 0
-    subscriptions = 0
-    for subscription in client.subscriptions.list(**options):
-        subscriptions += 1
-        if subscriptions > MAX_SUBSCRIPTIONS or not subscription.subscription_id:
-            break
-        for account in _accounts_client(access, subscription.subscription_id).accounts.list(**options):
-            seen += 1
-            if seen > MAX_ACCOUNTS:
-                break
-            if str(account.name or "").lower() == name.lower():
-                return AzureResource(
-                    str(account.name), subscription.subscription_id, _resource_group(str(account.id or "")), str(account.location or "")
-                )
-    if subscriptions == 0:
+    def __init__(self, access: ArmAccess) -> None:
+        self.access = access
+        self.subscriptions = 0
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        access = self.access
+        client = SubscriptionClient(access.credential, base_url=access.endpoint, credential_scopes=[access.scope], **_CLIENT_OPTIONS)
+        options = _call_options(access)
+        seen = 0
+        for subscription in client.subscriptions.list(**options):
+            self.subscriptions += 1
+            if self.subscriptions > MAX_SUBSCRIPTIONS or not subscription.subscription_id:
+                return
+            for account in _accounts_client(access, subscription.subscription_id).accounts.list(**options):
+                seen += 1
+                if seen > MAX_ACCOUNTS:
+                    return
+                yield subscription.subscription_id, account
+
+
+def _resource(subscription: str, account: Any) -> AzureResource:
+    return AzureResource(str(account.name), subscription, _resource_group(str(account.id or "")), str(account.location or ""))
+
+
+def _search(access: ArmAccess, name: str) -> AzureResource:
+    walk = _AccountWalk(access)
+    for subscription, account in walk:
+        if str(account.name or "").lower() == name.lower():
+            return _resource(subscription, account)
+    if walk.subscriptions == 0:
         raise ArmError("your Azure sign-in sees no subscription", kind="permission", hint=READER_HINT)
     raise ArmError(
-        f"resource {name!r} not found in the {subscriptions} subscription(s) your Azure sign-in can read",
+        f"resource {name!r} not found in the {walk.subscriptions} subscription(s) your Azure sign-in can read",
         kind="not_found",
         hint=f"{NOT_FOUND_HINT} {READER_HINT}",
     )

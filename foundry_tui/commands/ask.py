@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     profile = selected_profile(args)
     answer = asyncio.run(_ask(args, profile, prompt))
     result, error = answer.result, answer.error
+    for warning in result.warnings:
+        print(f"{paint('warning:', '33', sys.stderr)} {terminal_line(warning)}", file=sys.stderr)
     if args.json:
         print(json.dumps(json_output(profile, answer), ensure_ascii=False))
     else:
@@ -98,7 +100,8 @@ async def _ask(args: argparse.Namespace, profile: Profile, prompt: str) -> Answe
         session = ChatSession.resume(earlier, settings) if earlier is not None else ChatSession(settings)
         async with client_for_profile(profile, secrets(), on_device_code=show_device_code) as client:
             turn = run_turn(session, prompt, client=client, profile=profile, deployment=selected_deployment(args, profile),
-                            history=history, source="ask", timeout=args.timeout)
+                            history=history, source="ask", timeout=args.timeout,
+                            on_cancel_not_saved=warn_not_saved)
             ending = await _stream(turn, stream_text=not args.json)
     finally:
         if history is not None:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 
-from .profile import ENV_PROFILE_NAME, GUIDE_DEPLOYMENTS, ConfigError, Profile, resolve_endpoint
+from .profile import ENV_PROFILE_NAME, GUIDE_DEPLOYMENTS, ConfigError, Profile, resolve_endpoint, without_credentials
 
 API_KEY_VAR = "ANTHROPIC_FOUNDRY_API_KEY"
 RESOURCE_VAR = "ANTHROPIC_FOUNDRY_RESOURCE"
@@ -33,7 +33,7 @@ def env_profile(environ: Mapping[str, str] = os.environ) -> Profile | None:
         return None
     if resource is not None and base_url is not None:
         raise ConfigError(
-            f"both {RESOURCE_VAR} ({resource!r}) and {BASE_URL_VAR} ({base_url!r}) are set",
+            f"both {RESOURCE_VAR} ({resource!r}) and {BASE_URL_VAR} ({without_credentials(base_url)!r}) are set",
             hint="unset one of them",
         )
     try:

@@ -9,6 +9,8 @@
     auth = "api-key"                      # or "entra"
     deployments = ["claude-sonnet-4-5", "claude-haiku-4-5"]
     default_deployment = "claude-sonnet-4-5"
+    idle_timeout = 120                    # seconds without content before a turn fails (ask --timeout
+                                          # bounds a whole turn; this bounds each silence in it)
 
     [profiles.work.entra]                 # used when auth = "entra"
     credential = "default"                # default | azure-cli | device-code
@@ -52,6 +54,7 @@ from .env import env_profile, with_endpoint
 from .paths import config_file, make_private_dirs
 from .profile import (
     ENV_PROFILE_NAME,
+    MAX_IDLE_TIMEOUT,
     AzureOptions,
     ConfigError,
     EntraOptions,
@@ -80,6 +83,7 @@ _PROFILE_KEYS = {
     "auth": "a string",
     "deployments": "a list of strings",
     "default_deployment": "a string",
+    "idle_timeout": "a number",
 }
 _ENTRA_KEYS = {
     "credential": "a string",
@@ -260,6 +264,8 @@ def _profile_from_toml(name: str, table: Mapping[str, Any]) -> Profile:
         prices=prices,
         **_known(table, _PROFILE_KEYS),
     )
+    if not 0 < profile.idle_timeout <= MAX_IDLE_TIMEOUT:
+        raise ConfigError(f"idle_timeout must be above 0 and at most {MAX_IDLE_TIMEOUT:g} seconds")
     return with_endpoint(profile)  # validated, base URL normalised
 
 

@@ -22,6 +22,7 @@ FOUNDRY_HOST_SUFFIX = ".services.ai.azure.com"
 
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _RESOURCE_CHARS = re.compile(r"[A-Za-z0-9-]+")
+_USERINFO = re.compile(r"^([^/?#]*://)?[^/?#]*@")
 _LOOPBACK_IPV4 = re.compile(r"127(\.\d{1,3}){3}")
 _RESOURCE_HINT = (
     "the resource name is the first part of the host, e.g. 'my-resource' in https://my-resource.services.ai.azure.com"
@@ -76,6 +77,10 @@ class Price:
     cache_read: float | None = None
 
 
+DEFAULT_IDLE_TIMEOUT = 120.0  # seconds without content (pings do not count) before a turn fails
+MAX_IDLE_TIMEOUT = 3600.0
+
+
 @dataclass
 class Profile:
     name: str
@@ -88,6 +93,7 @@ class Profile:
     default_deployment: str | None = None
     defaults: RequestDefaults = field(default_factory=RequestDefaults)
     prices: dict[str, Price] = field(default_factory=dict)
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
 
     def endpoint_url(self) -> str:
         """The Anthropic API root of this endpoint (ends in "/"): Foundry's "/anthropic/", or a gateway's path."""
@@ -169,6 +175,11 @@ def validate_resource(name: str) -> str:
     return name
 
 
+def without_credentials(url: str) -> str:
+    """`url` with any user name and password shown as `***`: what a message may echo of a URL."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
 def normalize_base_url(url: str) -> str:
     """Turn what people paste (with or without "v1/messages", a trailing slash) into the API root.
 
@@ -207,10 +218,10 @@ def validate_arm_endpoint(url: str) -> str:
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ConfigError(f"Resource Manager endpoint {url!r} must be a URL like {DEFAULT_ARM_ENDPOINT}")
+        raise ConfigError(f"Resource Manager endpoint {without_credentials(url)!r} must be a URL like {DEFAULT_ARM_ENDPOINT}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigError(
-            f"Resource Manager endpoint {url!r} must use https://",
+            f"Resource Manager endpoint {without_credentials(url)!r} must use https://",
             hint="plain http:// is allowed only for localhost (the emulator)",
         )
     return url
@@ -220,7 +231,7 @@ def resolve_endpoint(resource: str | None, base_url: str | None) -> tuple[str | 
     """Exactly one of the two must be set; return it validated (the base URL normalised)."""
     if resource is not None and base_url is not None:
         raise ConfigError(
-            f"set either a resource name or a base URL, not both (resource {resource!r}, base URL {base_url!r})"
+            f"set either a resource name or a base URL, not both (resource {resource!r}, base URL {without_credentials(base_url)!r})"
         )
     if resource is not None:
         return validate_resource(resource), None

@@ -2,7 +2,8 @@
 
 - ``GET /arm/subscriptions``: two subscriptions; the first comes alone, with a ``nextLink``.
 - ``GET /arm/subscriptions/{sub}/providers/Microsoft.CognitiveServices/accounts``: the first
-  subscription holds two unrelated accounts over two pages; the second holds `EMULATOR_RESOURCE`.
+  subscription holds two unrelated accounts over two pages (a Foundry one and an OpenAI one); the
+  second holds `EMULATOR_RESOURCE`.
 - ``GET …/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{name}`` and
   ``…/{name}/deployments``: that account, and its deployments (the emulator's Claude deployments
   plus one OpenAI-format one).
@@ -29,7 +30,7 @@ EMULATOR_LOCATION = "eastus2"
 OPENAI_DEPLOYMENT = "gpt-4o"
 _PROVIDER = "providers/microsoft.cognitiveservices/accounts"
 _OUR_ACCOUNT = f"subscriptions/{SUBSCRIPTIONS[1]}/resourcegroups/{EMULATOR_RESOURCE_GROUP}/{_PROVIDER}/{EMULATOR_RESOURCE}"
-_OTHER_ACCOUNTS = (("rg-other", "other-foundry-1"), ("rg-other", "other-foundry-2"))
+_OTHER_ACCOUNTS = (("rg-other", "other-foundry-1", "AIServices"), ("rg-other", "other-openai", "OpenAI"))
 _ERRORS = {
     401: ("InvalidAuthenticationToken", "The access token is invalid."),
     403: (
@@ -96,12 +97,12 @@ def _subscription(subscription: str) -> dict[str, Any]:
     }
 
 
-def _account(subscription: str, group: str, name: str) -> dict[str, Any]:
+def _account(subscription: str, group: str, name: str, kind: str = "AIServices") -> dict[str, Any]:
     return {
         "id": f"/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{name}",
         "name": name,
         "type": "Microsoft.CognitiveServices/accounts",
-        "kind": "AIServices",
+        "kind": kind,
         "location": EMULATOR_LOCATION,
         "sku": {"name": "S0"},
         "properties": {

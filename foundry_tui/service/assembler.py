@@ -32,6 +32,7 @@ from foundry_tui.service.messages import (
 )
 from foundry_tui.service.sse import SSEDecoder
 
+_TOOL_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")  # blocks whose input arrives as input_json_delta
 _loads = json.loads
 _clock = time.perf_counter
 
@@ -52,7 +53,8 @@ class MessageAssembler:
         self._started_at = started_at
         self._decoder = SSEDecoder()
         self._blocks: dict[int, ContentBlock] = {}
-        self._parts: dict[int, list[str]] = {}  # text / thinking / partial_json pieces per open block
+        self._parts: dict[int, list[str]] = {}  # thinking / partial_json pieces per open block
+        self._text_parts: dict[int, list[str]] = {}  # text pieces per open text block (the hot path's own)
         self._awaiting_first_token = True
         self._warned: set[str] = set()
 
@@ -78,7 +80,7 @@ class MessageAssembler:
         and attribute look-up saved is measurable against the cost of `json.loads` itself."""
         events: list[StreamEvent] = []
         append = events.append
-        parts = self._parts
+        text_parts = self._text_parts
         for event, data in sse_events:
             try:
                 payload = _loads(data)
@@ -89,7 +91,11 @@ class MessageAssembler:
                         text = delta["text"]
                         if text.__class__ is not str:
                             raise TypeError("text")
-                        parts[index].append(text)  # KeyError (a delta for an unopened block) is "malformed"
+                        bucket = text_parts.get(index)
+                        if bucket is None:
+                            self._misaimed(index, "text_delta")  # KeyError for an unopened block: "malformed"
+                            continue
+                        bucket.append(text)
                         if self._awaiting_first_token:
                             self._content_arrived()
                         append(TextDelta(index, text))
@@ -106,6 +112,11 @@ class MessageAssembler:
             elif self.error is not None:
                 break  # nothing after an error event belongs to the turn
         return events
+
+    def _misaimed(self, index: int, kind: str) -> None:
+        """A delta for a block of another kind is ignored, as the SDK ignores it; one for no block is malformed."""
+        block = self._blocks[index]
+        self._warn_once(f"misaimed {kind}", f"ignored a {kind} aimed at a {bounded(block.type, 40)!r} block")
 
     def _malformed(self, event: str, data: str) -> None:
         self.result.warnings.append(f"skipped a malformed {event[:40]!r} data line: {data[:80]!r}")
@@ -145,6 +156,9 @@ class MessageAssembler:
             delta = _object(payload.get("delta"))
             self.result.stop_reason = self._field(delta, "stop_reason", self.result.stop_reason)
             self.result.stop_sequence = self._field(delta, "stop_sequence", self.result.stop_sequence)
+            self.result.stop_details = _object(delta.get("stop_details")) or None
+            if container := _object(delta.get("container")):
+                self.result.container = container
             return self._on_usage(payload.get("usage"))
         if kind == "message_start":
             message = _object(payload.get("message"))
@@ -163,30 +177,41 @@ class MessageAssembler:
 
     def finalize(self) -> None:
         """Close any block still open (after an error or a cut), so partial content is kept."""
-        for index in list(self._parts):
+        for index in {*self._text_parts, *self._parts}:
             self._close_block(index)
         self.result.timings.total = _clock() - self._started_at
 
     def _on_delta(self, payload: dict[str, Any]) -> StreamEvent | None:
-        """Every delta but text (which `_assemble` takes on its fast path)."""
+        """Every delta but text (which `_assemble` takes on its fast path); types newer than this
+        client, and deltas aimed at a block of another kind, leave the block as it is (as the SDK does)."""
         index = payload["index"]
         delta = payload["delta"]
         kind = delta.get("type")
+        block = self._blocks[index]
         if kind == "thinking_delta":
             thinking = _text(delta, "thinking")
+            if not isinstance(block, ThinkingBlock):
+                self._misaimed(index, kind)
+                return None
             self._parts[index].append(thinking)
             self._content_arrived()  # after the checks: a skipped delta is no first token
             return ThinkingDelta(index, thinking)
         if kind == "input_json_delta":
-            self._parts[index].append(_text(delta, "partial_json"))
+            partial_json = _text(delta, "partial_json")
+            if isinstance(block, ToolUseBlock):
+                self._parts[index].append(partial_json)
+            else:
+                self._misaimed(index, kind)
         elif kind == "signature_delta":
-            block = self._blocks[index]
             if isinstance(block, ThinkingBlock):
                 block.signature = _text(delta, "signature")
         elif kind == "citations_delta":
-            block = self._blocks[index]
             if isinstance(block, TextBlock):
-                block.citations.append(delta.get("citation"))
+                block.citations = [*(block.citations or []), delta.get("citation")]
+        elif kind == "compaction_delta":
+            if isinstance(block, OtherBlock) and block.type == "compaction":
+                block.data["content"] = delta.get("content")
+                block.data["encrypted_content"] = delta.get("encrypted_content")
         return None
 
     def _content_arrived(self) -> None:
@@ -202,16 +227,18 @@ class MessageAssembler:
         kind = raw.get("type", "unknown")
         block: ContentBlock
         if kind == "text":
-            citations = raw.get("citations") or []
-            if not isinstance(citations, list):
+            citations = raw.get("citations")
+            if citations is not None and not isinstance(citations, list):
                 raise TypeError("citations")
             block = TextBlock(citations=citations)
-            self._parts[index] = [_text(raw, "text")]
+            self._text_parts[index] = [_text(raw, "text")]
         elif kind == "thinking":
             block = ThinkingBlock(signature=_text(raw, "signature"))
             self._parts[index] = [_text(raw, "thinking")]
-        elif kind == "tool_use":
-            block = ToolUseBlock(id=bounded(_text(raw, "id")), name=bounded(_text(raw, "name")), input=raw.get("input"))
+        elif kind in _TOOL_CALLS:
+            extra = {key: value for key, value in raw.items() if key not in ("type", "id", "name", "input")}
+            block = ToolUseBlock(id=bounded(_text(raw, "id")), name=bounded(_text(raw, "name")), input=raw.get("input"),
+                                 type=kind, extra=extra)
             self._parts[index] = []
         elif isinstance(kind, str):
             block = OtherBlock(raw)
@@ -229,19 +256,20 @@ class MessageAssembler:
 
     def _close_block(self, index: int) -> ContentBlock:
         block = self._blocks[index]
+        text_parts = self._text_parts.pop(index, None)
+        if isinstance(block, TextBlock) and text_parts is not None:
+            block.text = "".join(text_parts)
         parts = self._parts.pop(index, None)
         if parts is None:
             return block
-        if isinstance(block, TextBlock):
-            block.text = "".join(parts)
-        elif isinstance(block, ThinkingBlock):
+        if isinstance(block, ThinkingBlock):
             block.thinking = "".join(parts)
         elif isinstance(block, ToolUseBlock) and parts:
             raw_json = "".join(parts)
             try:
                 block.input = _loads(raw_json) if raw_json.strip() else {}
             except ValueError:
-                self.result.warnings.append(f"tool_use {block.name!r} input is not valid JSON")
+                self.result.warnings.append(f"{block.type} {block.name!r} input is not valid JSON")
                 block.input = raw_json
         return block
 

@@ -22,6 +22,7 @@ from contextlib import aclosing
 import httpx
 
 from foundry_tui import __version__
+from foundry_tui.config.profile import DEFAULT_IDLE_TIMEOUT
 from foundry_tui.safetext import terminal_line
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.auth import Auth
@@ -42,7 +43,6 @@ from foundry_tui.service.messages import ANTHROPIC_VERSION, MessageRequest, Timi
 from foundry_tui.service.retry import RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)
-DEFAULT_IDLE_TIMEOUT = 120.0  # seconds without content (pings do not count) before a turn fails
 MAX_ERROR_BODY_BYTES = 1024 * 1024  # an error page longer than this is cut: its start says it all
 MAX_EXCERPT_BYTES = 64 * 1024  # what is read of a success body that is not an event stream
 EXCERPT_CHARS = 120

@@ -10,7 +10,7 @@ import httpx
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.service.auth import ApiKeyAuth, Auth, DeviceCodePrompt, EntraAuth, make_credential
-from foundry_tui.service.client import DEFAULT_IDLE_TIMEOUT, FoundryClient
+from foundry_tui.service.client import FoundryClient
 from foundry_tui.service.retry import RetryPolicy
 
 
@@ -44,14 +44,14 @@ def client_for_profile(
     secrets: Secrets,
     *,
     retry: RetryPolicy | None = None,
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    idle_timeout: float | None = None,
     on_device_code: Callable[[DeviceCodePrompt], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> FoundryClient:
-    """`idle_timeout`: seconds without content before a turn fails; `transport` replaces the network
-    (tests and benchmarks feed recorded bytes through it)."""
+    """`idle_timeout`: seconds without content before a turn fails (None: the profile's); `transport`
+    replaces the network (tests and benchmarks feed recorded bytes through it)."""
     auth = auth_for_profile(profile, secrets, on_device_code=on_device_code)
-    return FoundryClient(profile.endpoint_url(), auth, retry=retry, idle_timeout=idle_timeout, transport=transport)
+    return FoundryClient(profile.endpoint_url(), auth, retry=retry, idle_timeout=idle_timeout or profile.idle_timeout, transport=transport)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

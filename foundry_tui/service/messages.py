@@ -5,6 +5,7 @@ Plain dataclasses so the UI, the CLI and the store can hold them without knowing
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,8 @@ ANTHROPIC_VERSION = "2023-06-01"
 MAX_TOKEN_COUNT = 10**9  # far above any real turn; past it a count is junk (and would overflow SQLite)
 MAX_ID_CHARS = 200  # ids, model names, stop reasons, header values: real ones are under 100
 _COUNT_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+MAX_USAGE_EXTRAS = 16  # other usage figures kept as sent (cache_creation, server_tool_use, …); real ones are a handful
+MAX_EXTRA_CHARS = 2000  # one such figure, as JSON: real ones are tiny objects
 
 
 def bounded(text: str, limit: int = MAX_ID_CHARS) -> str:
@@ -59,12 +62,14 @@ class Usage:
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
     service_tier: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)  # the other figures (cache_creation, …), as sent
 
     def update(self, raw: Mapping[str, Any]) -> list[str]:
         """Overwrite only the fields the server sent valid values for (a null means "not reported").
 
         Returns the names of the fields refused: counts that are not integers in [0, 10**9], a
-        service tier that is not a short string. Those keep their previous (safe) values.
+        service tier that is not a short string, other figures too many or too large. Those keep
+        their previous (safe) values.
         """
         refused: list[str] = []
         for name in _COUNT_FIELDS:
@@ -81,7 +86,22 @@ class Usage:
                 self.service_tier = tier
             else:
                 refused.append("service_tier")
+        for name, value in raw.items():
+            if value is None or name in _COUNT_FIELDS or name == "service_tier":
+                continue
+            if self._fits(name, value):
+                self.extras[name] = value
+            else:
+                refused.append(bounded(str(name), 40))
         return refused
+
+    def _fits(self, name: object, value: object) -> bool:
+        """A figure this client does not interpret is kept as sent, within bounds."""
+        if not isinstance(name, str) or len(name) > MAX_ID_CHARS:
+            return False
+        if name not in self.extras and len(self.extras) >= MAX_USAGE_EXTRAS:
+            return False
+        return len(json.dumps(value)) <= MAX_EXTRA_CHARS
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -92,18 +112,18 @@ class Usage:
         }
         if self.service_tier is not None:
             data["service_tier"] = self.service_tier
-        return data
+        return {**self.extras, **data}
 
 
 @dataclass(slots=True)
 class TextBlock:
     text: str = ""
-    citations: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[Any] | None = None  # None: the server sent none (not even an empty list)
     type: str = "text"
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"type": "text", "text": self.text}
-        if self.citations:
+        if self.citations is not None:
             data["citations"] = self.citations
         return data
 
@@ -120,13 +140,16 @@ class ThinkingBlock:
 
 @dataclass(slots=True)
 class ToolUseBlock:
+    """A tool call, the client's (`tool_use`) or the server's own (`server_tool_use`, `mcp_tool_use`)."""
+
     id: str
     name: str
     input: Any = None
     type: str = "tool_use"
+    extra: dict[str, Any] = field(default_factory=dict)  # the block's other fields (caller, …), as sent
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "tool_use", "id": self.id, "name": self.name, "input": self.input}
+        return {**self.extra, "type": self.type, "id": self.id, "name": self.name, "input": self.input}
 
 
 @dataclass(slots=True)
@@ -165,6 +188,8 @@ class TurnResult:
     content: list[ContentBlock] = field(default_factory=list)
     stop_reason: str | None = None
     stop_sequence: str | None = None
+    stop_details: dict[str, Any] | None = None  # why it stopped, beyond the reason (a refusal's category)
+    container: dict[str, Any] | None = None  # the code-execution container the server used
     usage: Usage = field(default_factory=Usage)
     status: int | None = None
     request_id: str | None = None
@@ -185,8 +210,8 @@ class TurnResult:
         return self.usage.output_tokens / (t.total - t.first_token)
 
     def to_message_dict(self) -> dict[str, Any]:
-        """The result in the Anthropic Messages response format."""
-        return {
+        """The result in the Anthropic Messages response format, as the SDK's final message has it."""
+        message: dict[str, Any] = {
             "id": self.message_id,
             "type": "message",
             "role": "assistant",
@@ -196,3 +221,8 @@ class TurnResult:
             "stop_sequence": self.stop_sequence,
             "usage": self.usage.to_dict(),
         }
+        if self.stop_details is not None:
+            message["stop_details"] = self.stop_details
+        if self.container is not None:
+            message["container"] = self.container
+        return message

@@ -66,6 +66,7 @@ async def run_turn(
     source: str,
     timeout: float | None = None,
     detach: Detach = asyncio.ensure_future,
+    on_cancel_not_saved: Callable[[StoreError], None] | None = None,
 ) -> AsyncGenerator[TurnEvent, None]:
     """Send `prompt` after the session's conversation and yield the turn's events (see the module).
 
@@ -73,6 +74,7 @@ async def run_turn(
         source: who asks, for the usage log ("chat", "ask").
         timeout: seconds for the whole turn, retries included; None waits as long as the stream lasts.
         detach: runs the history write of a cancelled turn as a task (the app's waits before exiting).
+        on_cancel_not_saved: told when that write fails: a cancelled turn yields nothing more.
     """
     request = session.request(prompt, deployment, profile.defaults)
     exchange = session.begin(prompt)
@@ -95,7 +97,7 @@ async def run_turn(
     except (asyncio.CancelledError, GeneratorExit):
         _settle(session, exchange, arrived.result(), "cancelled")
         if recorder is not None:  # saved even when the app is quitting: it waits for the detached write
-            await asyncio.shield(detach(_finish_cancelled(recorder, arrived.result())))
+            await asyncio.shield(detach(_finish_cancelled(recorder, arrived.result(), on_cancel_not_saved)))
         raise
     except Exception as problem:  # the deadline, or any bug: the turn ends Failed, never stuck, never a traceback
         ending = Failed(_error_for(problem, timeout), arrived.result())
@@ -157,9 +159,13 @@ async def _start_recording(
     return recorder, None
 
 
-async def _finish_cancelled(recorder: TurnRecorder, result: TurnResult) -> None:
-    """A cancelled turn yields nothing more, so a failed save cannot be said: the turn is just not saved."""
-    await _finish(recorder, result, None, cancelled=True)
+async def _finish_cancelled(
+    recorder: TurnRecorder, result: TurnResult, on_not_saved: Callable[[StoreError], None] | None
+) -> None:
+    """A cancelled turn yields nothing more, so a failed save is said through `on_not_saved`."""
+    not_saved = await _finish(recorder, result, None, cancelled=True)
+    if not_saved is not None and on_not_saved is not None:
+        on_not_saved(not_saved)
 
 
 async def _finish(

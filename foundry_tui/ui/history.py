@@ -38,6 +38,7 @@ def _turn(prompt: StoredMessage, reply: StoredMessage | None, conversation: Conv
         deployment,
         prices=prices,
         reply=reply.text,
+        thinking="".join(str(block.get("thinking") or "") for block in reply.blocks() if block.get("type") == "thinking"),
         state=TURN_STATES.get(reply.state, "done"),
         result=_result(reply, deployment),
         error=_error(reply),

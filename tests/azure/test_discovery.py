@@ -1,9 +1,11 @@
 """Discovery against the emulator's Resource Manager: paging, pinning, each ARM error."""
 
+import asyncio
+
 import pytest
 
 from foundry_tui.azure.access import ArmAccess, StaticToken, arm_endpoint, resource_name
-from foundry_tui.azure.discovery import discover
+from foundry_tui.azure.discovery import claude_deployments_async, discover, list_foundry_resources
 from foundry_tui.azure.errors import ArmError
 from foundry_tui.config.profile import AzureOptions, ConfigError, Profile
 from foundry_tui.emulator import DEFAULT_DEPLOYMENTS
@@ -99,3 +101,19 @@ def test_arm_endpoint_override_allows_http_only_on_loopback():
         arm_endpoint(profile, {"FOUNDRY_TUI_ARM_ENDPOINT": "http://example.com"})
     profile.azure.endpoint = "https://management.usgovcloudapi.net"
     assert arm_endpoint(profile, {}) == "https://management.usgovcloudapi.net"
+
+
+def test_lists_the_foundry_resources_of_every_subscription_and_their_claude_deployments(emulator):
+    arm = access(emulator)
+    resources = list_foundry_resources(arm)
+    assert [r.name for r in resources] == [EMULATOR_RESOURCE, "other-foundry-1"]  # not the OpenAI account
+    ours = resources[0]
+    assert (ours.subscription, ours.resource_group) == (SUBSCRIPTIONS[1], EMULATOR_RESOURCE_GROUP)
+    names = [d.name for d in asyncio.run(claude_deployments_async(arm, ours))]
+    assert names and all(name.startswith("claude-") for name in names)
+
+
+def test_listing_resources_with_a_rejected_token_is_an_auth_error(emulator):
+    with pytest.raises(ArmError) as caught:
+        list_foundry_resources(access(emulator, token="wrong"))
+    assert caught.value.kind == "auth"

@@ -8,13 +8,16 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
-from helpers import break_after_text, foundry
+from helpers import break_after_text, foundry, write_config
 
 from foundry_tui import exitcodes
 from foundry_tui.cli import main
 from foundry_tui.commands import ask
+from foundry_tui.config.file import Config
+from foundry_tui.config.profile import Profile
 from foundry_tui.emulator import EmulatorConfig, EmulatorThread
 from foundry_tui.service.events import Done, TextDelta
 from foundry_tui.service.messages import TurnResult
@@ -103,3 +106,28 @@ def test_an_unexpected_exception_fails_ask_with_the_partial_kept_and_saved(env_f
     with Store.open() as store:
         reply = store.conversations.latest().messages[1]
     assert reply.state == "failed" and reply.text and out.startswith(reply.text)
+
+
+def test_the_clients_warnings_are_said_on_stderr_one_line_each(env_for):
+    result = foundry("ask", "hello", "--deployment", "fault-bad-usage", env=env_for)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings and any("usage" in line for line in warnings)
+    assert "\x1b" not in result.stderr
+
+
+def test_the_profiles_idle_limit_ends_a_silent_turn(emulator):
+    profile = Profile(name="work", base_url=emulator.base_url, deployments=["fault-pings-only"], idle_timeout=1.0)
+    write_config(Config(profiles={"work": profile}, default_profile="work"))
+    started = time.monotonic()
+    result = foundry("ask", "hello", "--timeout", "20", env={"ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key})
+    assert result.returncode == exitcodes.NETWORK, result.stderr
+    assert "for 1 s" in result.stderr and time.monotonic() - started < 15
+
+
+def test_ask_json_carries_the_server_tool_input_assembled_without_warnings(env_for):
+    result = foundry("ask", "--json", "weather in Paris", "--deployment", "fault-server-tool-use", env=env_for)
+    assert result.returncode == 0, result.stderr
+    tool = json.loads(result.stdout)["content"][0]
+    assert tool["type"] == "server_tool_use" and set(tool["input"]) == {"query"} and tool["input"]["query"]
+    assert "warning:" not in result.stderr

@@ -1,5 +1,6 @@
 import os
 import stat
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from helpers import write_config
 from foundry_tui.config import paths
 from foundry_tui.config.book import ProfileBook
 from foundry_tui.config.env import env_api_key, env_profile, with_endpoint
-from foundry_tui.config.file import Config, load_config
+from foundry_tui.config.file import Config, config_from_toml, load_config
 from foundry_tui.config.profile import (
     GUIDE_DEPLOYMENTS,
     ConfigError,
@@ -18,6 +19,7 @@ from foundry_tui.config.profile import (
     RequestDefaults,
     normalize_base_url,
     resolve_endpoint,
+    validate_arm_endpoint,
     validate_profile_name,
     validate_resource,
 )
@@ -549,3 +551,32 @@ def test_with_endpoint_both_flags_is_an_error():
 def test_with_endpoint_validates_the_flag():
     with pytest.raises(ConfigError, match="cannot start or end with a hyphen"):
         with_endpoint(Profile("p", resource="rr"), resource="bad-")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: resolve_endpoint("r1", "https://alice:s3cret@h.example.com/anthropic/"),
+        lambda: env_profile({"ANTHROPIC_FOUNDRY_API_KEY": "k", "ANTHROPIC_FOUNDRY_RESOURCE": "r1",
+                             "ANTHROPIC_FOUNDRY_BASE_URL": "alice:s3cret@h.example.com"}),
+        lambda: validate_arm_endpoint("ftp://alice:s3cret@management.example.com"),
+    ],
+)
+def test_a_url_with_credentials_is_never_echoed(call):
+    with pytest.raises(ConfigError) as caught:
+        call()
+    assert "s3cret" not in str(caught.value) and "alice" not in str(caught.value)
+    assert "***@" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [0, -1, 4000, '"soon"'])
+def test_idle_timeout_must_be_a_sensible_number_of_seconds(value):
+    with pytest.raises(ConfigError, match="idle_timeout must"):
+        config_from_toml(tomllib.loads(f'[profiles.work]\nresource = "r1"\nidle_timeout = {value}'))
+
+
+def test_idle_timeout_is_read_and_written_back(foundry_home):
+    book = ProfileBook(Secrets(environ={}))
+    book.add(Profile(name="work", resource="r1", idle_timeout=300.0))
+    assert "idle_timeout = 300.0" in paths.config_file().read_text()
+    assert load_config().profiles["work"].idle_timeout == 300.0

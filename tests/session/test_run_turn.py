@@ -137,3 +137,36 @@ async def test_the_conversation_goes_on_after_a_refusal_a_failure_and_a_cancel()
     await turn_events(session, "next", client)
     sent = client.requests[-1].messages
     assert sent == [{"role": "user", "content": "next"}]  # nothing unanswered, no empty text block
+
+
+async def test_a_cancelled_turn_that_cannot_be_saved_says_so():
+    class FailingRecorder:
+        conversation_id = "c1"
+
+        def feed(self, event):
+            pass
+
+        async def finish(self, *args, **kwargs):
+            raise StoreError("disk full", hint="free some space")
+
+    class History:
+        async def start_turn(self, *args, **kwargs):
+            return FailingRecorder()
+
+    not_saved: list[StoreError] = []
+    seen = asyncio.Event()
+
+    async def consume():
+        client = FakeClient(started(), TextDelta(0, "partial"), hang=True)
+        async with aclosing(run_turn(ChatSession(), "hi", client=client, profile=PROFILE, deployment="dep",
+                                     history=History(), source="chat", on_cancel_not_saved=not_saved.append)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    seen.set()
+
+    task = asyncio.create_task(consume())
+    await seen.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [str(error) for error in not_saved] == ["disk full"]

@@ -7,6 +7,7 @@ import time
 import pytest
 from helpers import SIZE, answered, send, wait_until
 
+from foundry_tui.service.messages import TurnResult, Usage
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
@@ -197,3 +198,39 @@ async def test_history_keys_work_while_typing_in_the_prompt(demo_app, key, scree
         await pilot.press(key)
         await pilot.pause()
         assert type(app.screen).__name__ == screen
+
+
+async def test_the_session_total_says_when_it_leaves_unpriced_turns_out(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.screen
+        assert isinstance(chat, ChatScreen)
+        unpriced = TurnResult("mystery-deployment", model="mystery-model", usage=Usage(input_tokens=10, output_tokens=5))
+        chat.add_to_totals(unpriced)
+        await pilot.pause()
+        assert "n/a" in str(chat.query_one("#status-bar").render())
+        await answered(pilot, "hello")
+        status = str(chat.query_one("#status-bar").render())
+        assert "≥ $0.0" in status
+
+
+async def test_a_reopened_conversation_keeps_its_thinking_collapsed(demo_app):
+    from textual.widgets import Collapsible
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.screen
+        assert isinstance(chat, ChatScreen)
+        chat.session.settings.thinking_budget = 2048
+        live = await answered(pilot, "Explain caching")
+        await pilot.pause()
+        thought = str(live.query_one(".thinking-text").render()).strip()
+        conversation_id = chat.session.conversation_id
+        chat.action_new_chat()
+        await chat.open_conversation(conversation_id)
+        await pilot.pause()
+        [reopened] = chat.query(TurnView)
+        thinking = reopened.query_one(Collapsible)
+        assert thinking.collapsed and str(reopened.query_one(".thinking-text").render()).strip() == thought
+        await pilot.press("ctrl+t")
+        assert not thinking.collapsed

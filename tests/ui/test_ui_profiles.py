@@ -17,16 +17,18 @@ import memory_keyring
 import pytest
 from helpers import SIZE, wait_until, write_config
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, RadioButton, Static
+from textual.widgets import DataTable, Input, OptionList, RadioButton, Static
 
 from foundry_tui.config.env import API_KEY_VAR
 from foundry_tui.config.file import Config, load_config
 from foundry_tui.config.paths import config_file
 from foundry_tui.config.profile import DEFAULT_SCOPE, EntraOptions, Profile
 from foundry_tui.config.secrets import SERVICE, Secrets, plaintext_key_file, reset_keyring_probe
-from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.emulator import DEFAULT_DEPLOYMENTS, EmulatorConfig, EmulatorThread
+from foundry_tui.emulator.arm import EMULATOR_RESOURCE, EMULATOR_RESOURCE_GROUP
 from foundry_tui.service.auth import DeviceCodePrompt
 from foundry_tui.ui.app import FoundryApp
+from foundry_tui.ui.screens.azure_resources import ResourcePicker
 from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 from foundry_tui.ui.screens.profile_form import ProfileForm
 from foundry_tui.ui.screens.profiles import ProfilesScreen
@@ -386,6 +388,27 @@ async def test_the_form_tests_what_it_says_before_saving_and_the_list_tests_what
         await pilot.press("t")  # now with the key from the keyring
         await wait_until(pilot, lambda: "answered" in report(app))
         assert report(app).startswith("✓ claude-sonnet-4-5 answered · 200 · ")
+
+
+async def test_find_in_azure_lists_the_foundry_resources_and_fills_the_picked_ones_deployments(
+    emulator: EmulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOUNDRY_TUI_ARM_ENDPOINT", emulator.arm_url)
+    app = first_run_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_form(pilot)
+        await fill(pilot, name="emu", api_key=emulator.api_key)
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: on_screen(pilot, ResourcePicker))
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert len(labels) == 2 and labels[0].startswith(f"{EMULATOR_RESOURCE}  (")  # the OpenAI account is left out
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: on_screen(pilot, ProfileForm) and form.value("deployments") != "")
+        assert form.value("deployments") == ", ".join(DEFAULT_DEPLOYMENTS)
+        assert form.value("endpoint") == EMULATOR_RESOURCE and form.choice("endpoint-kind") == "resource"
+        assert report(app).startswith(f"✓ {EMULATOR_RESOURCE}: ")
+        assert form.build_profile().azure.resource_group == EMULATOR_RESOURCE_GROUP  # pinned for discovery
 
 
 # -- device code -------------------------------------------------------------------------------

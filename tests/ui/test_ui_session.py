@@ -42,3 +42,12 @@ async def test_a_refusal_is_said_on_the_turn_and_the_conversation_goes_on(make_a
         following = await answered(pilot, "and now?")
         assert following.reply_source
         assert [m["role"] for m in app.screen.session.messages] == ["user", "assistant"]
+
+
+async def test_the_clients_warnings_are_shown_on_the_turn(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.use_deployment("fault-bad-usage")
+        turn = await answered(pilot, "hello")
+        footer = str(turn.query_one(".turn-footer").render())
+        assert "⚠" in footer and "usage" in footer

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
-from foundry_tui.format import cost, tokens
+from foundry_tui.format import tokens, total_cost
 from foundry_tui.safetext import terminal_line
 from foundry_tui.session.chat import ChatSession
 from foundry_tui.ui.format import turn_cost
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the service layer loads with the first turn; the store afte
     from foundry_tui.service.messages import TurnResult
     from foundry_tui.session.turn import TurnEvent
     from foundry_tui.store.conversations import Conversation
+    from foundry_tui.store.errors import StoreError
     from foundry_tui.ui.app import FoundryApp
 
 WELCOME = "Enter sends your prompt · ctrl+o picks the deployment · F1 lists every key"
@@ -67,6 +68,7 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.session = ChatSession()  # the messages, the settings and the conversation id
         self.session_cost = 0.0
+        self.session_unpriced = 0  # turns the price table does not know: the total leaves them out
         self.session_input = 0
         self.session_output = 0
 
@@ -91,7 +93,7 @@ class ChatScreen(Screen[None]):
         app = self.app
         profile = app.profile.name if app.profile else "no profile"
         deployment = app.deployment or "no deployment"
-        totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {cost(self.session_cost)}"
+        totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {total_cost(self.session_cost, self.session_unpriced)}"
         self.query_one(StatusBar).update(terminal_line(f"◆ {profile}  ›  {deployment}") + f"      session {totals}")
 
     # -- sending -----------------------------------------------------------------------------
@@ -135,6 +137,7 @@ class ChatScreen(Screen[None]):
             events = run_turn(
                 self.session, turn.prompt, client=client, profile=profile, deployment=deployment,
                 history=history, source="chat", detach=self.app.finish_before_exit,
+                on_cancel_not_saved=self.say_not_saved,
             )  # fmt: skip
             async with aclosing(events):
                 async for event in events:
@@ -176,12 +179,15 @@ class ChatScreen(Screen[None]):
             case UsageUpdated(usage=usage):
                 turn.usage_seen = usage
             case HistoryWarning(error=error):
-                self.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
+                self.say_not_saved(error)
             case Done(result=result):
                 self.turn_done(turn, result)
             case Failed(error=error, result=result):
                 self.app.close_device_code()
                 self.turn_failed(turn, error, result)
+
+    def say_not_saved(self, error: StoreError) -> None:
+        self.app.notify(problem_notice(error), title="This turn is not saved", severity="warning", markup=False)
 
     def turn_done(self, turn: TurnView, result: TurnResult) -> None:
         turn.finished(result)
@@ -195,7 +201,11 @@ class ChatScreen(Screen[None]):
     def add_to_totals(self, result: TurnResult) -> None:
         self.session_input += result.usage.input_tokens
         self.session_output += result.usage.output_tokens
-        self.session_cost += turn_cost(result, self.app.profile.prices if self.app.profile else {}) or 0.0
+        priced = turn_cost(result, self.app.profile.prices if self.app.profile else {})
+        if priced is None:
+            self.session_unpriced += 1
+        else:
+            self.session_cost += priced
         self.refresh_status()
 
     # -- history -----------------------------------------------------------------------------
@@ -288,7 +298,7 @@ class ChatScreen(Screen[None]):
         log = self.query_one("#chat-log", VerticalScroll)
         log.remove_children(TurnView)
         self.session_cost = 0.0
-        self.session_input = self.session_output = 0
+        self.session_unpriced = self.session_input = self.session_output = 0
         self.refresh_status()
         self.query_one(PromptInput).focus()
         self.notify("New conversation")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -19,11 +20,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, RadioSet, Static
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
+from foundry_tui.azure.access import ArmAccess, arm_access, resource_name
+from foundry_tui.azure.discovery import AzureResource
 from foundry_tui.config.env import API_KEY_VAR
 from foundry_tui.config.profile import (
     DEFAULT_SCOPE,
+    AzureOptions,
     ConfigError,
     EntraOptions,
     Profile,
@@ -31,6 +35,7 @@ from foundry_tui.config.profile import (
     validate_profile_name,
 )
 from foundry_tui.config.secrets import KeySource
+from foundry_tui.ui.screens.azure_resources import find_in_azure
 from foundry_tui.ui.screens.profile_fields import (
     AUTH_LABELS,
     CREDENTIAL_HELP,
@@ -79,6 +84,7 @@ class ProfileForm(Screen[SavedProfile | None]):
         Binding("ctrl+s", "save", "Save", key_display="^s"),
         Binding("ctrl+t", "test", "Test", key_display="^t"),
         Binding("t", "test", "Test", show=False),
+        Binding("ctrl+f", "find_in_azure", "Find in Azure", key_display="^f"),
         Binding("escape", "cancel", "Cancel", key_display="esc"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -160,6 +166,7 @@ class ProfileForm(Screen[SavedProfile | None]):
         self.valid = False
         self.saving = False
         self.stored_key: KeySource | None = None  # where the profile's key is now, looked up on mount
+        self.found: AzureResource | None = None  # picked with Find in Azure: pinned in the profile
 
     @property
     def original_name(self) -> str | None:
@@ -222,6 +229,7 @@ class ProfileForm(Screen[SavedProfile | None]):
             with Horizontal(id="actions"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Test", id="test")
+                yield Button("Find in Azure", id="find-azure")
                 yield Button("Cancel", id="cancel")
             yield Report(id="report")
         yield Footer()
@@ -275,6 +283,10 @@ class ProfileForm(Screen[SavedProfile | None]):
             deployments=deployments,
             default_deployment=deployments[0],
         )
+        if self.found is not None and self.found.name == _endpoint_resource(profile):
+            found = self.found  # pinned, so `foundry-tui deployments` needs no search
+            profile.azure = replace(profile.azure, subscription=found.subscription,
+                                    resource_group=found.resource_group, resource=found.name)  # fmt: skip
         profile.validate()
         return profile
 
@@ -411,6 +423,35 @@ class ProfileForm(Screen[SavedProfile | None]):
         finally:
             self.app.forget_client(trial.name)
 
+    @on(Button.Pressed, "#find-azure")
+    def action_find_in_azure(self) -> None:
+        report = self.query_one(Report)
+        try:
+            access = self.arm_access()
+        except ConfigError as error:
+            report.config_error(error)
+            return
+        self.find_in_azure(access)
+
+    def arm_access(self) -> ArmAccess:
+        """Resource Manager with the sign-in the form describes (an API key cannot read it: see arm_access)."""
+        base = self.original or Profile(name="")
+        entra = EntraOptions(self.choice("credential"), self.value("tenant") or None, self.value("scope") or DEFAULT_SCOPE)
+        form = replace(base, auth=self.choice("auth"), entra=entra)
+        key = self.value("api-key") or (find_key(self.app, self.original_name) if self.original_name else None)
+        return arm_access(form, os.environ, on_device_code=self.app.show_device_code, emulator_key=key)
+
+    @work(exclusive=True, group="azure", exit_on_error=False)
+    async def find_in_azure(self, access: ArmAccess) -> None:
+        found = await find_in_azure(self.app, access, self.query_one(Report))
+        if found is None:
+            return
+        self.found = found.resource
+        self.query_one("#deployments", Input).value = ", ".join(found.deployments)
+        if not self.value("endpoint"):
+            self.query_one("#endpoint-kind-resource", RadioButton).value = True
+            self.query_one("#endpoint", Input).value = found.resource.name
+
     @work(group="save", exit_on_error=False)
     async def save(self) -> None:
         """Save through the book (in a thread: the keyring may be slow), then show the saved profile."""
@@ -440,3 +481,11 @@ class ProfileForm(Screen[SavedProfile | None]):
     def set_saving(self, saving: bool) -> None:
         self.saving = saving
         self.update_actions()
+
+
+def _endpoint_resource(profile: Profile) -> str | None:
+    """The Azure resource the profile's endpoint names, if it names one."""
+    try:
+        return resource_name(replace(profile, azure=AzureOptions()))
+    except ConfigError:
+        return None

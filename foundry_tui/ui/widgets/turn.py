@@ -49,11 +49,12 @@ class TurnView(Vertical, can_focus=True):
         *,
         prices: dict[str, Price] | None = None,
         reply: str = "",
+        thinking: str = "",
         state: str = "streaming",
         result: TurnResult | None = None,
         error: FoundryError | None = None,
     ) -> None:
-        """A new turn streams; one from history passes its reply, final state, result and error."""
+        """A new turn streams; one from history passes its reply, thinking, final state, result and error."""
         super().__init__(classes="turn")
         self.prompt = prompt
         self.deployment = deployment
@@ -66,8 +67,8 @@ class TurnView(Vertical, can_focus=True):
         self._prices = prices or {}
         self._text: list[str] = [reply] if reply else []  # everything received, for copy and history
         self._pending_text: list[str] = []
-        self._thinking: list[str] = []
-        self._pending_thinking = False
+        self._thinking: list[str] = [thinking] if thinking else []
+        self._pending_thinking = bool(thinking)
         self._flush_timer: Timer | None = None
         self._retry_timer: Timer | None = None
 
@@ -79,6 +80,7 @@ class TurnView(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         if self.state != "streaming":
+            self.flush()  # a turn from history: its thinking, collapsed
             self._show_outcome()
 
     # -- what the chat screen feeds in -------------------------------------------------------
@@ -165,6 +167,8 @@ class TurnView(Vertical, can_focus=True):
             lines.append(terminal_line(turn_footer(result, self._prices)))
         elif self.state == "cancelled" and self.usage_seen is not None:
             lines.append(partial_footer(self.deployment, self.usage_seen, self._prices))
+        if result is not None:
+            lines.extend(f"⚠ {terminal_line(warning)}" for warning in result.warnings)
         ids = self.ids_text()
         if ids and self.error is None:  # the error panel shows them itself
             lines.append(ids)
