@@ -25,6 +25,7 @@
     max_tokens = 4096
     temperature = 0.7                     # 0 to 1
     system = "…"
+    prompt_caching = false                # default true: cache the conversation (cheaper long chats)
 
     [profiles.work.prices.my-deployment]  # USD per million tokens, for deployments with custom names
     input = 3.0
@@ -71,6 +72,7 @@ _KINDS: dict[str, Callable[[Any], bool]] = {
     "a number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
     "a list of strings": lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
     "a table": lambda value: isinstance(value, dict),
+    "a boolean": lambda value: isinstance(value, bool),
 }
 _PROFILE_KEYS = {
     "resource": "a string",
@@ -81,7 +83,12 @@ _PROFILE_KEYS = {
 }
 _ENTRA_KEYS = {"credential": "a string", "tenant_id": "a string", "scope": "a string"}
 _AZURE_KEYS = {"subscription": "a string", "resource_group": "a string", "resource": "a string", "endpoint": "a string"}
-_DEFAULTS_KEYS = {"max_tokens": "an integer", "temperature": "a number", "system": "a string"}
+_DEFAULTS_KEYS = {
+    "max_tokens": "an integer",
+    "temperature": "a number",
+    "system": "a string",
+    "prompt_caching": "a boolean",
+}
 _PRICE_KEYS = {"input": "a number", "output": "a number", "cache_write": "a number", "cache_read": "a number"}
 
 

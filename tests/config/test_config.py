@@ -544,3 +544,14 @@ def test_with_endpoint_both_flags_is_an_error():
 def test_with_endpoint_validates_the_flag():
     with pytest.raises(ConfigError, match="cannot start or end with a hyphen"):
         with_endpoint(Profile("p", resource="rr"), resource="bad-")
+
+
+def test_prompt_caching_is_on_by_default_and_a_profile_can_turn_it_off(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[profiles.a]\nresource = "xy"\n[profiles.b]\nresource = "xy"\n[profiles.b.defaults]\nprompt_caching = false\n')
+    config = load_config(path)
+    assert (config.select("a").defaults.prompt_caching, config.select("b").defaults.prompt_caching) == (True, False)
+
+    path.write_text('[profiles.b]\nresource = "xy"\n[profiles.b.defaults]\nprompt_caching = "no"\n')
+    with pytest.raises(ConfigError, match="defaults.prompt_caching must be a boolean"):
+        load_config(path)
