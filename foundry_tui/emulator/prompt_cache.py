@@ -80,6 +80,8 @@ def _boundaries(request: MessagesRequest) -> list[_Boundary]:
     for message in request.messages:
         content = message.get("content")
         role = str(message.get("role"))
+        if isinstance(content, str):  # the API reads a string as one text block: the same prefix
+            content = [{"type": "text", "text": content}]
         blocks += [(role, block) for block in (content if isinstance(content, list) else [content])]
     digest = hashlib.sha256(request.model.encode()).digest()
     chars = 0

@@ -89,3 +89,10 @@ def test_each_model_has_its_own_cache() -> None:
     }).encode())
 
     assert cache.use(other).read_tokens == 0
+
+
+def test_a_string_content_is_the_same_prefix_as_its_text_block() -> None:
+    cache = PromptCache(Clock())
+    cache.use(request(user(LONG, marked=True)))
+
+    assert cache.use(request({"role": "user", "content": LONG}, assistant("reply"), user("more", marked=True))).read_tokens > 0
