@@ -214,10 +214,10 @@ def totals(key: str | None, rows: Sequence[UsageRow]) -> UsageTotals:
         result.cache_read_input_tokens += row.cache_read_input_tokens
         if row.cost is not None:
             result.cost += row.cost
-        if row.cache_savings is not None:
-            result.cache_savings = (result.cache_savings or 0.0) + row.cache_savings
         elif row.input_tokens or row.output_tokens:
             result.unpriced_requests += 1
+        if row.cache_savings is not None:
+            result.cache_savings = (result.cache_savings or 0.0) + row.cache_savings
         if not failed and row.latency_ms is not None:
             latencies.append(row.latency_ms)
         if not failed and row.ttft_ms is not None:

@@ -475,3 +475,4 @@ def test_usage_totals_and_groups_sum_the_cache_savings_of_priced_requests(store)
     assert by_name["claude-sonnet-4-5"].cache_savings == pytest.approx(expected)
     assert by_name["my-custom-name"].cache_savings is None  # nothing priced: not a zero
     assert summary.total.cache_savings == pytest.approx(expected)
+    assert (summary.total.cost > 0, summary.total.unpriced_requests) == (True, 1)
