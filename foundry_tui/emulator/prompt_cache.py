@@ -3,7 +3,8 @@
 The request is a sequence of blocks (the system blocks, then each message's content blocks). The
 prefix up to each block carrying `cache_control` is written on first sight and kept 5 minutes
 (each read renews it); a breakpoint reads the longest cached prefix found at its own position or
-at up to 20 block boundaries before it. A prefix under the model's minimum length is never cached.
+at up to 20 block boundaries before it. A prefix under the model's minimum length (1024 tokens,
+4096 for Opus 4.5 and Haiku 4.5) is never cached.
 The result is reported as the API does: `cache_read_input_tokens` for the prefix read,
 `cache_creation_input_tokens` for what was written past it up to the last breakpoint.
 
@@ -23,7 +24,16 @@ from .messages import CHARS_PER_TOKEN, MessagesRequest, block_text
 
 CACHE_SECONDS = 300.0
 LOOKBACK_BLOCKS = 20
-MIN_CACHEABLE_TOKENS = 1024
+MIN_CACHEABLE_TOKENS = 1024  # most models (Sonnet 4.5, Opus 4.1, Opus 4)
+# Models with a higher minimum, by id and dated id; a deployment named otherwise gets 1024.
+MIN_CACHEABLE_TOKENS_BY_MODEL = {
+    "claude-opus-4-5": 4096,
+    "claude-opus-4-5-20251101": 4096,
+    "claude-haiku-4-5": 4096,
+    "claude-haiku-4-5-20251001": 4096,
+    "claude-3-5-haiku-latest": 2048,
+    "claude-3-5-haiku-20241022": 2048,
+}
 MAX_ENTRIES = 10_000  # the emulator's memory stays bounded whatever clients send
 
 
@@ -52,6 +62,7 @@ class PromptCache:
         if not marked:
             return CacheUse()
         now = self._clock()
+        minimum = MIN_CACHEABLE_TOKENS_BY_MODEL.get(request.model, MIN_CACHEABLE_TOKENS)
         read_to: int | None = None
         for index in marked:
             for position in range(index, max(-1, index - LOOKBACK_BLOCKS - 1), -1):
@@ -62,10 +73,10 @@ class PromptCache:
         if read_to is not None:
             self._keep(boundaries[read_to].digest, now)
         for index in marked:
-            if boundaries[index].tokens >= MIN_CACHEABLE_TOKENS:
+            if boundaries[index].tokens >= minimum:
                 self._keep(boundaries[index].digest, now)
         last = boundaries[marked[-1]].tokens
-        return CacheUse(read_tokens=read, write_tokens=last - read if last >= MIN_CACHEABLE_TOKENS else 0)
+        return CacheUse(read_tokens=read, write_tokens=last - read if last >= minimum else 0)
 
     def _keep(self, digest: bytes, now: float) -> None:
         self._expiry.pop(digest, None)

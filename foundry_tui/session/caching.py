@@ -16,8 +16,9 @@ from typing import Any
 
 from foundry_tui.service.messages import CACHE_CONTROL
 
-# The shortest prompt the API caches is 1024 tokens (Sonnet, Opus 4 and 4.1; longer for some
-# models): about 4 characters a token. Shorter prefixes are simply not cached, at no cost.
+# The shortest prompt the API caches: 1024 tokens (Sonnet 4.5, Opus 4 and 4.1; 4096 for Opus 4.5
+# and Haiku 4.5), about 4 characters a token. The lowest minimum, since a breakpoint on a prefix
+# too short for its model is simply ignored, at no cost.
 MIN_CACHEABLE_CHARS = 1024 * 4
 
 

@@ -85,10 +85,10 @@ def test_each_model_has_its_own_cache() -> None:
     cache = PromptCache(Clock())
     cache.use(request(user(LONG, marked=True)))
     other = parse_messages_request(json.dumps({
-        "model": "claude-opus-4-5", "max_tokens": 100, "messages": [user(LONG, marked=True)],
+        "model": "claude-opus-4-1", "max_tokens": 100, "messages": [user(LONG, marked=True)],
     }).encode())
 
-    assert cache.use(other).read_tokens == 0
+    assert cache.use(other) == CacheUse(read_tokens=0, write_tokens=(len(LONG) + 1) // 4)
 
 
 def test_a_string_content_is_the_same_prefix_as_its_text_block() -> None:
@@ -96,3 +96,14 @@ def test_a_string_content_is_the_same_prefix_as_its_text_block() -> None:
     cache.use(request(user(LONG, marked=True)))
 
     assert cache.use(request({"role": "user", "content": LONG}, assistant("reply"), user("more", marked=True))).read_tokens > 0
+
+
+def test_opus_4_5_needs_4096_tokens_before_it_caches() -> None:
+    def opus(text: str) -> Any:
+        return parse_messages_request(json.dumps({
+            "model": "claude-opus-4-5", "max_tokens": 100, "messages": [user(text, marked=True)],
+        }).encode())
+
+    cache = PromptCache(Clock())
+    assert cache.use(opus(LONG)) == CacheUse()  # about 1,250 tokens: enough for Sonnet, not for Opus 4.5
+    assert cache.use(opus(LONG * 4)).write_tokens > 4096
