@@ -36,7 +36,7 @@ def recording(deltas: int) -> Recording:
     body = json.dumps(
         {"model": "claude-sonnet-4-5", "max_tokens": deltas * 2, "stream": True, "messages": [{"role": "user", "content": PROMPT}]}
     ).encode()
-    turn = compose_turn(parse_messages_request(body), reply_tokens=deltas, cached_tokens=0)
+    turn = compose_turn(parse_messages_request(body), reply_tokens=deltas)
     sse = b"".join(event.data for event in stream_events(turn))
     deltas_sent = [delta for block in turn.blocks if block.type == "text" for delta in block.deltas]
     return Recording(text="".join(deltas_sent), deltas=deltas_sent, sse=sse)

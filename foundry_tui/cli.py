@@ -101,6 +101,13 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
         action="store_true",
         help="append to the most recent conversation, sending its earlier turns (starts one if there is none)",
     )
+    ask.add_argument(
+        "--no-cache",
+        dest="prompt_caching",
+        action="store_const",
+        const=False,
+        help="mark no prompt-caching breakpoints (default: the profile's prompt_caching, on)",
+    )
     ask.set_defaults(handler=_lazy("foundry_tui.commands.ask"))
 
     history = commands.add_parser(

@@ -44,6 +44,13 @@ def cost(value: float | None) -> str:
     return f"${value:.4f}" if value < 1 else f"${value:.2f}"
 
 
+def savings(value: float | None) -> str:
+    """What caching saved, as `cost` shows money: '$0.0123', '-$0.0004' when a cache write cost more."""
+    if value is None:
+        return "n/a"
+    return cost(value) if value >= 0 else f"-{cost(-value)}"
+
+
 def request_ids(request_id: str | None, apim_request_id: str | None) -> str:
     """'request-id: … · apim-request-id: …', the ids support asks for; '' when there are none."""
     parts = []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from foundry_tui.format import duration, from_ms, tokens, total_cost
+from foundry_tui.format import duration, from_ms, savings, tokens, total_cost
 from foundry_tui.store.usage import UsageTotals
 
-HEADER = ["REQUESTS", "ERRORS", "IN", "OUT", "CACHE W", "CACHE R", "COST", "LATENCY p50/p95", "TTFT p50/p95"]
+HEADER = ["REQUESTS", "ERRORS", "IN", "OUT", "CACHE W", "CACHE R", "COST", "SAVED", "LATENCY p50/p95", "TTFT p50/p95"]
 
 
 def cells(totals: UsageTotals) -> list[str]:
@@ -19,6 +19,7 @@ def cells(totals: UsageTotals) -> list[str]:
         tokens(totals.cache_creation_input_tokens),
         tokens(totals.cache_read_input_tokens),
         total_cost(totals.cost, totals.unpriced_requests),
+        savings(totals.cache_savings),
         percentiles(totals.latency_p50_ms, totals.latency_p95_ms),
         percentiles(totals.ttft_p50_ms, totals.ttft_p95_ms),
     ]

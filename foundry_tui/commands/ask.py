@@ -27,6 +27,7 @@ from foundry_tui.service.connect import client_for_profile
 from foundry_tui.service.errors import FoundryError
 from foundry_tui.service.events import Done, Failed, RetryScheduled, TextDelta
 from foundry_tui.service.messages import TurnResult
+from foundry_tui.service.pricing import cache_savings, estimate_cost, price_for
 from foundry_tui.session.chat import REFUSAL_NOTE, ChatSession, ChatSettings
 from foundry_tui.session.turn import HistoryWarning, TurnEvent, run_turn
 from foundry_tui.store.async_store import AsyncStore
@@ -92,12 +93,17 @@ def _read_stdin() -> str:
 
 async def _ask(args: argparse.Namespace, profile: Profile, prompt: str) -> Answer:
     history = await _open_history(required=args.continue_conversation)
-    settings = ChatSettings(system=args.system, max_tokens=args.max_tokens, temperature=args.temperature)
+    settings = ChatSettings(
+        system=args.system, max_tokens=args.max_tokens, temperature=args.temperature, prompt_caching=args.prompt_caching
+    )
     try:
         earlier = None
         if history is not None and args.continue_conversation:
             earlier = await history.call(lambda store: store.conversations.latest())
-        session = ChatSession.resume(earlier, settings) if earlier is not None else ChatSession(settings)
+        if earlier is not None:
+            session = ChatSession.resume(earlier, settings)
+        else:  # without -c the prompt is never sent again: only a long system prompt is worth caching
+            session = ChatSession(settings, one_shot=not args.continue_conversation)
         async with client_for_profile(profile, secrets(), on_device_code=show_device_code) as client:
             turn = run_turn(session, prompt, client=client, profile=profile, deployment=selected_deployment(args, profile),
                             history=history, source="ask", timeout=args.timeout,
@@ -159,6 +165,7 @@ def json_output(profile: Profile, answer: Answer) -> dict[str, Any]:
     """The Anthropic Messages format, plus a `foundry` object with what support and scripts need."""
     result, error = answer.result, answer.error
     timings = result.timings
+    price = price_for(result.deployment, result.model, profile.prices)
     message = result.to_message_dict()
     message["foundry"] = {
         "request_id": result.request_id,
@@ -170,6 +177,8 @@ def json_output(profile: Profile, answer: Answer) -> dict[str, Any]:
         "deployment": result.deployment,
         "profile": profile.name,
         "conversation_id": answer.conversation_id,
+        "cost": estimate_cost(result.usage, price),  # USD; null when the deployment has no known price
+        "cache_savings": cache_savings(result.usage, price),
         "error": error.to_dict() if error else None,
     }
     return message

@@ -344,7 +344,7 @@ def _profile_fields() -> dict[str, Any]:
         "default_deployment": None,
         "entra": {"credential": None, "tenant_id": None, "scope": None},
         "azure": {"subscription": None, "resource_group": None, "resource": None, "endpoint": None},
-        "defaults": {"max_tokens": None, "temperature": None, "system": None},
+        "defaults": {"max_tokens": None, "temperature": None, "system": None, "prompt_caching": None},
         "prices": "*",
     }
 

@@ -28,6 +28,7 @@
     max_tokens = 4096
     temperature = 0.7                     # 0 to 1
     system = "…"
+    prompt_caching = false                # default true: cache the conversation (cheaper long chats)
 
     [profiles.work.prices.my-deployment]  # USD per million tokens, for deployments with custom names
     input = 3.0
@@ -92,7 +93,12 @@ _ENTRA_KEYS = {
     "unencrypted_token_cache": "a boolean",
 }
 _AZURE_KEYS = {"subscription": "a string", "resource_group": "a string", "resource": "a string", "endpoint": "a string"}
-_DEFAULTS_KEYS = {"max_tokens": "an integer", "temperature": "a number", "system": "a string"}
+_DEFAULTS_KEYS = {
+    "max_tokens": "an integer",
+    "temperature": "a number",
+    "system": "a string",
+    "prompt_caching": "a boolean",
+}
 _PRICE_KEYS = {"input": "a number", "output": "a number", "cache_write": "a number", "cache_read": "a number"}
 
 

@@ -65,6 +65,7 @@ class RequestDefaults:
     max_tokens: int = 4096
     temperature: float | None = None
     system: str | None = None
+    prompt_caching: bool = True  # mark cache breakpoints in every request (session/caching.py)
 
 
 @dataclass

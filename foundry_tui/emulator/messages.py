@@ -17,9 +17,7 @@ from .sse import PING, Event, encode_event
 
 # Long streams carry an occasional ping, as the real service's do.
 PING_EVERY_DELTAS = 1000
-# Anthropic only caches prompts past a minimum length; shorter system prompts never report cache reads.
-_CACHEABLE_SYSTEM_CHARS = 4000
-_CHARS_PER_TOKEN = 4
+CHARS_PER_TOKEN = 4
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -38,6 +36,7 @@ class MessagesRequest:
     thinking_budget: int | None = None
     stop_sequences: Sequence[str] = ()
     temperature: float | None = None
+    system_blocks: Sequence[Any] = ()  # `system` as blocks (a string is one text block), cache_control kept
 
     @property
     def prompt(self) -> str:
@@ -74,11 +73,13 @@ def parse_messages_request(body: bytes) -> MessagesRequest:
     stop_sequences = data.get("stop_sequences") or []
     if not isinstance(stop_sequences, list) or not all(isinstance(sequence, str) for sequence in stop_sequences):
         raise InvalidRequest("stop_sequences: Input should be a valid list of strings")
+    system = data.get("system")
     return MessagesRequest(
         model=model,
         messages=messages,
         max_tokens=max_tokens,
-        system_text=_content_text(data.get("system")),
+        system_text=_content_text(system),
+        system_blocks=system if isinstance(system, list) else [{"type": "text", "text": system}] if system else [],
         stream=data.get("stream") is True,
         thinking_budget=_field(thinking, "budget_tokens", int) if thinking.get("type") == "enabled" else None,
         stop_sequences=[sequence for sequence in stop_sequences if sequence],
@@ -102,29 +103,13 @@ def _content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(_block_text(block) for block in content)
+        return "\n".join(block_text(block) for block in content)
     return json.dumps(content)
 
 
-def _block_text(block: Any) -> str:
+def block_text(block: Any) -> str:
     text = block.get("text") if isinstance(block, dict) else None
     return text if isinstance(text, str) else json.dumps(block)
-
-
-class PromptCache:
-    """Remembers long system prompts so repeats report cache reads, as Anthropic prompt caching does."""
-
-    def __init__(self) -> None:
-        self._seen: set[bytes] = set()
-
-    def cached_tokens(self, system_text: str) -> int:
-        if len(system_text) <= _CACHEABLE_SYSTEM_CHARS:
-            return 0
-        key = hashlib.sha256(system_text.encode()).digest()
-        if key in self._seen:
-            return len(system_text) // _CHARS_PER_TOKEN
-        self._seen.add(key)
-        return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +117,13 @@ class Usage:
     input_tokens: int
     output_tokens: int
     cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return {
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
-            "cache_creation_input_tokens": 0,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
             "cache_read_input_tokens": self.cache_read_input_tokens,
         }
 
@@ -185,8 +171,14 @@ class Turn:
         return fields if self.stop_details is None else {**fields, "stop_details": self.stop_details}
 
 
-def compose_turn(request: MessagesRequest, *, reply_tokens: int | None, cached_tokens: int) -> Turn:
-    """The reply to `request`: optional thinking, then text cut by stop sequences and max_tokens."""
+def compose_turn(
+    request: MessagesRequest, *, reply_tokens: int | None, cache_read_tokens: int = 0, cache_write_tokens: int = 0
+) -> Turn:
+    """The reply to `request`: optional thinking, then text cut by stop sequences and max_tokens.
+
+    The prompt's tokens are split as the API reports them: read from the cache, written to it, and
+    the rest (`input_tokens`).
+    """
     from .replies import (  # with the first request: `--demo` starts sooner
         compose_reply,
         compose_thinking,
@@ -209,11 +201,12 @@ def compose_turn(request: MessagesRequest, *, reply_tokens: int | None, cached_t
         deltas, stop_reason, stop_sequence = deltas[:budget], "max_tokens", None
     if budget > 0:
         blocks.append(ContentBlock("text", deltas))
-    input_tokens = max(1, len(seed) // _CHARS_PER_TOKEN)
+    input_tokens = max(1, len(seed) // CHARS_PER_TOKEN)
     usage = Usage(
-        input_tokens=max(1, input_tokens - cached_tokens),
+        input_tokens=max(1, input_tokens - cache_read_tokens - cache_write_tokens),
         output_tokens=sum(len(block.deltas) for block in blocks),
-        cache_read_input_tokens=cached_tokens,
+        cache_read_input_tokens=cache_read_tokens,
+        cache_creation_input_tokens=cache_write_tokens,
     )
     return Turn(new_id("msg_"), request.model, blocks, stop_reason, stop_sequence, usage)
 

@@ -54,7 +54,8 @@ from .errors import (
 )
 from .faults import DEFAULT_DELAY_MS, DEFAULT_RETRY_AFTER_MS, FaultBook, deployment_fault_spec
 from .http11 import BadFraming, Connection, Request, Response, json_response, read_request
-from .messages import PromptCache, compose_turn, message_json, new_id, parse_messages_request, stream_events
+from .messages import compose_turn, message_json, new_id, parse_messages_request, stream_events
+from .prompt_cache import PromptCache
 from .sse import StreamScript, play
 from .validate import validate_request
 
@@ -265,8 +266,9 @@ class Emulator:
         )
         if failure := fault.error_response(streaming=body.stream, request_id=request_id):
             return failure
+        cache = self._prompt_cache.use(body)
         turn = compose_turn(
-            body, reply_tokens=options.reply_tokens, cached_tokens=self._prompt_cache.cached_tokens(body.system_text)
+            body, reply_tokens=options.reply_tokens, cache_read_tokens=cache.read_tokens, cache_write_tokens=cache.write_tokens
         )
         turn = fault.turn(turn, body.prompt)
         pace = self.config.pace if options.pace is None else options.pace

@@ -10,6 +10,8 @@ Sources:
 - Messages API reference, https://docs.claude.com/en/api/messages (`messages`, `max_tokens`).
 - Extended thinking, https://docs.claude.com/en/docs/build-with-claude/extended-thinking
   (`budget_tokens` ≥ 1024 and < `max_tokens`; temperature only 1 with thinking).
+- Prompt caching, https://docs.claude.com/en/docs/build-with-claude/prompt-caching (at most 4
+  `cache_control` breakpoints, of type "ephemeral").
 - Models overview, https://docs.claude.com/en/docs/about-claude/models/overview (output limits).
 - The error texts as the service sends them (quoted in the Python SDK's and Claude Code's issue
   trackers, e.g. the empty text block a refusal leaves behind).
@@ -24,6 +26,7 @@ from .errors import InvalidRequest
 from .messages import MessagesRequest
 
 MIN_THINKING_BUDGET = 1024
+MAX_CACHE_BREAKPOINTS = 4
 _THINKING_DOCS = "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
 
 # Max output tokens per model id and its dated form (Models overview and each model's page).
@@ -53,6 +56,7 @@ def validate_request(request: MessagesRequest) -> None:
     _check_messages(request.messages)
     _check_max_tokens(request.model, request.max_tokens)
     _check_thinking(request)
+    _check_cache_control(request)
 
 
 def _check_messages(messages: Sequence[Mapping[str, Any]]) -> None:
@@ -108,4 +112,20 @@ def _check_thinking(request: MessagesRequest) -> None:
         raise InvalidRequest(
             "`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at "
             f"{_THINKING_DOCS}#feature-compatibility"
+        )
+
+
+def _check_cache_control(request: MessagesRequest) -> None:
+    blocks = list(request.system_blocks)
+    for message in request.messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            blocks += content
+    marks = [block["cache_control"] for block in blocks if isinstance(block, Mapping) and "cache_control" in block]
+    for mark in marks:
+        if not isinstance(mark, Mapping) or mark.get("type") != "ephemeral":
+            raise InvalidRequest("cache_control.type: Input should be 'ephemeral'")
+    if len(marks) > MAX_CACHE_BREAKPOINTS:
+        raise InvalidRequest(
+            f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found {len(marks)}."
         )

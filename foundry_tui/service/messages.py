@@ -13,6 +13,8 @@ from typing import Any
 ANTHROPIC_VERSION = "2023-06-01"
 MAX_TOKEN_COUNT = 10**9  # far above any real turn; past it a count is junk (and would overflow SQLite)
 MAX_ID_CHARS = 200  # ids, model names, stop reasons, header values: real ones are under 100
+# Prompt caching's breakpoint: the prefix up to the block carrying it is cached for 5 minutes.
+CACHE_CONTROL: dict[str, str] = {"type": "ephemeral"}
 _COUNT_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 MAX_USAGE_EXTRAS = 16  # other usage figures kept as sent (cache_creation, server_tool_use, …); real ones are a handful
 MAX_EXTRA_CHARS = 2000  # one such figure, as JSON: real ones are tiny objects
@@ -34,6 +36,7 @@ class MessageRequest:
     temperature: float | None = None
     thinking_budget: int | None = None
     stop_sequences: list[str] | None = None
+    cache_system: bool = False  # send `system` as one text block carrying a cache breakpoint
 
     def to_body(self, *, stream: bool = True) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -43,7 +46,11 @@ class MessageRequest:
             "stream": stream,
         }
         if self.system:
-            body["system"] = self.system
+            body["system"] = (
+                [{"type": "text", "text": self.system, "cache_control": dict(CACHE_CONTROL)}]
+                if self.cache_system
+                else self.system
+            )
         if self.temperature is not None:
             body["temperature"] = self.temperature
         if self.thinking_budget:

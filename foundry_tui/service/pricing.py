@@ -54,16 +54,35 @@ def price_for(deployment: str, model: str | None = None, overrides: Mapping[str,
     return (model and known_price(model)) or known_price(deployment)
 
 
+CACHE_WRITE_MULTIPLIER = 1.25  # a 5-minute cache write, times the input price (Anthropic's pricing page)
+CACHE_READ_MULTIPLIER = 0.1  # a cache read, times the input price
+_PER_TOKEN = 1 / 1_000_000
+
+
 def estimate_cost(usage: Usage, price: Price | None) -> float | None:
+    """What the turn cost in USD, cache writes and reads at their own prices; None without a price."""
     if price is None:
         return None
-    per_token = 1 / 1_000_000
-    cache_write = price.cache_write if price.cache_write is not None else price.input * 1.25
-    cache_read = price.cache_read if price.cache_read is not None else price.input * 0.1
-    return per_token * (
+    cache_write = price.cache_write if price.cache_write is not None else price.input * CACHE_WRITE_MULTIPLIER
+    cache_read = price.cache_read if price.cache_read is not None else price.input * CACHE_READ_MULTIPLIER
+    return _PER_TOKEN * (
         usage.input_tokens * price.input
         + usage.output_tokens * price.output
         + usage.cache_creation_input_tokens * cache_write
         + usage.cache_read_input_tokens * cache_read
     )
 
+
+
+def cache_savings(usage: Usage, price: Price | None) -> float | None:
+    """What caching saved: the same tokens all at the input price, minus the real cost.
+
+    Negative on a turn that only wrote to the cache (a write costs more than plain input); None
+    without a price.
+    """
+    cost = estimate_cost(usage, price)
+    if price is None or cost is None:
+        return None
+    all_input = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens
+    uncached = _PER_TOKEN * (all_input * price.input + usage.output_tokens * price.output)
+    return uncached - cost

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from foundry_tui.service.messages import MessageRequest
+from foundry_tui.session.caching import long_enough_to_cache, with_breakpoint
 
 if TYPE_CHECKING:
     from foundry_tui.config.profile import RequestDefaults
@@ -56,6 +57,7 @@ class ChatSettings:
     max_tokens: int | None = None
     temperature: float | None = None
     thinking_budget: int | None = None
+    prompt_caching: bool | None = None
 
 
 @dataclass(slots=True)
@@ -74,8 +76,9 @@ class Exchange:
 class ChatSession:
     """The messages, the settings and the conversation id of one chat (the app's, or one `ask`)."""
 
-    def __init__(self, settings: ChatSettings | None = None) -> None:
+    def __init__(self, settings: ChatSettings | None = None, *, one_shot: bool = False) -> None:
         self.settings = settings or ChatSettings()
+        self.one_shot = one_shot  # a prompt never sent again (`ask` without -c): caches only a long system prompt
         self.exchanges: list[Exchange] = []
         self.conversation_id: str | None = None  # where the history saves the next turn
         self.conversation_system: str | None = None  # the reopened conversation's system prompt
@@ -126,23 +129,33 @@ class ChatSession:
         else:
             system = self.conversation_system if self.resumed else defaults.system
         temperature = settings.temperature if settings.temperature is not None else defaults.temperature
+        caching = settings.prompt_caching if settings.prompt_caching is not None else defaults.prompt_caching
         return ChatSettings(
             system=system,
             max_tokens=settings.max_tokens or defaults.max_tokens,
             temperature=temperature,
             thinking_budget=settings.thinking_budget,
+            prompt_caching=caching,
         )
 
     def request(self, prompt: str, deployment: str, defaults: RequestDefaults) -> MessageRequest:
-        """The request that sends `prompt` after the conversation so far."""
+        """The request that sends `prompt` after the conversation so far, with its cache breakpoints.
+
+        A chat marks the system prompt and the new prompt (see `session.caching`); a one-shot
+        request only a long system prompt; nothing when caching is off.
+        """
         effective = self.effective(defaults)
+        caching = bool(effective.prompt_caching)
+        mark_prompt = caching and not self.one_shot
+        system = effective.system
         return MessageRequest(
             model=deployment,
-            messages=[*self.messages, {"role": "user", "content": prompt}],
+            messages=[*self.messages, {"role": "user", "content": with_breakpoint(prompt) if mark_prompt else prompt}],
             max_tokens=effective.max_tokens or defaults.max_tokens,
-            system=effective.system,
+            system=system,
             temperature=None if effective.thinking_budget else effective.temperature,  # the API rejects both
             thinking_budget=effective.thinking_budget,
+            cache_system=caching and bool(system) and (mark_prompt or long_enough_to_cache(system or "")),
         )
 
     def begin(self, prompt: str) -> Exchange:

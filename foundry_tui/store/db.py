@@ -121,6 +121,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         needs_fts5=True,
     ),
+    # v4: what prompt caching saved on each request (USD; NULL when unpriced)
+    Migration(("ALTER TABLE requests ADD COLUMN cache_savings REAL",)),
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

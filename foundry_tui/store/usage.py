@@ -14,7 +14,7 @@ from typing import Literal
 
 from foundry_tui.config.profile import Price, Profile
 from foundry_tui.service.messages import Usage
-from foundry_tui.service.pricing import estimate_cost, price_for
+from foundry_tui.service.pricing import cache_savings, estimate_cost, price_for
 from foundry_tui.store.db import Database
 
 CANCELLED = "cancelled"  # the error kind of a request the user stopped: logged, not counted as an error
@@ -42,6 +42,7 @@ class UsageRow:
     ttft_ms: float | None = None
     request_id: str | None = None
     apim_request_id: str | None = None
+    cache_savings: float | None = None  # USD caching saved (negative for a write); None when unpriced
 
 
 _COLUMNS = tuple(spec.name for spec in fields(UsageRow))
@@ -65,6 +66,9 @@ class RequestContext:
 
     def cost(self, usage: Usage, model: str | None = None) -> float | None:
         return estimate_cost(usage, price_for(self.deployment, model, self.prices))
+
+    def cache_savings(self, usage: Usage, model: str | None = None) -> float | None:
+        return cache_savings(usage, price_for(self.deployment, model, self.prices))
 
     def row(
         self,
@@ -97,6 +101,7 @@ class RequestContext:
             ttft_ms=_rounded(ttft_ms),
             request_id=request_id,
             apim_request_id=apim_request_id,
+            cache_savings=self.cache_savings(usage, model),
         )
 
 
@@ -114,6 +119,7 @@ class UsageTotals:
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
     cost: float = 0.0
+    cache_savings: float | None = None  # USD, of the priced requests; None when none was priced
     unpriced_requests: int = 0  # requests that used tokens of a deployment with no known price: not in `cost`
     latency_p50_ms: float | None = None  # latency and TTFT: successful requests only
     latency_p95_ms: float | None = None
@@ -210,6 +216,8 @@ def totals(key: str | None, rows: Sequence[UsageRow]) -> UsageTotals:
             result.cost += row.cost
         elif row.input_tokens or row.output_tokens:
             result.unpriced_requests += 1
+        if row.cache_savings is not None:
+            result.cache_savings = (result.cache_savings or 0.0) + row.cache_savings
         if not failed and row.latency_ms is not None:
             latencies.append(row.latency_ms)
         if not failed and row.ttft_ms is not None:

@@ -123,4 +123,4 @@ def test_empty_history_and_unknown_ids(capsys):
     )
     assert main(["usage", "--days", "7"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("Usage over the last 7 days") and out[-1].split() == ["total", "0", "0", "0", "0", "0", "0", "$0.0000", "n/a", "n/a"]
+    assert out[0].startswith("Usage over the last 7 days") and out[-1].split() == ["total", "0", "0", "0", "0", "0", "0", "$0.0000", "n/a", "n/a", "n/a"]  # cost, saved, latency, ttft

@@ -233,3 +233,14 @@ def test_a_base_url_with_credentials_is_refused_without_echoing_them(book):
     with pytest.raises(ConfigError, match="user name or password"):
         book.add(Profile("lab", base_url="https://user:s3cret@gw.example.com/"))
     assert "s3cret" not in config_file().read_text()
+
+
+def test_prompt_caching_off_is_written_and_back_on_is_removed(book):
+    from foundry_tui.config.profile import RequestDefaults
+
+    book.replace("home", Profile("home", resource="home-resource", defaults=RequestDefaults(prompt_caching=False)))
+    assert "prompt_caching = false" in config_file().read_text()
+    assert load_config().profiles["home"].defaults.prompt_caching is False
+
+    book.replace("home", Profile("home", resource="home-resource"))
+    assert "prompt_caching" not in config_file().read_text()

@@ -580,3 +580,14 @@ def test_idle_timeout_is_read_and_written_back(foundry_home):
     book.add(Profile(name="work", resource="r1", idle_timeout=300.0))
     assert "idle_timeout = 300.0" in paths.config_file().read_text()
     assert load_config().profiles["work"].idle_timeout == 300.0
+
+
+def test_prompt_caching_is_on_by_default_and_a_profile_can_turn_it_off(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[profiles.a]\nresource = "xy"\n[profiles.b]\nresource = "xy"\n[profiles.b.defaults]\nprompt_caching = false\n')
+    config = load_config(path)
+    assert (config.select("a").defaults.prompt_caching, config.select("b").defaults.prompt_caching) == (True, False)
+
+    path.write_text('[profiles.b]\nresource = "xy"\n[profiles.b.defaults]\nprompt_caching = "no"\n')
+    with pytest.raises(ConfigError, match="defaults.prompt_caching must be a boolean"):
+        load_config(path)

@@ -126,15 +126,31 @@ async def test_non_streaming_returns_the_message_the_stream_would_build(client: 
     assert message["usage"]["output_tokens"] == events[-2][1]["usage"]["output_tokens"]
 
 
-async def test_long_system_prompts_read_from_the_cache_after_the_first_request(client: httpx.AsyncClient) -> None:
-    system = "You are a meticulous reviewer. " * 200  # 6,000 characters
+async def test_a_marked_system_prompt_is_written_then_read_from_the_cache(client: httpx.AsyncClient) -> None:
+    system = [{"type": "text", "text": "You are a meticulous reviewer. " * 200, "cache_control": {"type": "ephemeral"}}]
     first, second = [
         (await client.post("v1/messages", json=message_body(system=system))).json()["usage"] for _ in range(2)
     ]
 
-    assert first["cache_read_input_tokens"] == 0
-    assert second["cache_read_input_tokens"] == len(system) // 4
-    assert second["input_tokens"] + second["cache_read_input_tokens"] == first["input_tokens"]
+    cached = (len(system[0]["text"]) + 1) // 4
+    assert (first["cache_creation_input_tokens"], first["cache_read_input_tokens"]) == (cached, 0)
+    assert (second["cache_creation_input_tokens"], second["cache_read_input_tokens"]) == (0, cached)
+    assert second["input_tokens"] + cached == first["input_tokens"] + cached
+
+
+async def test_an_unmarked_prompt_is_never_cached(client: httpx.AsyncClient) -> None:
+    system = "You are a meticulous reviewer. " * 200
+    for _ in range(2):
+        usage = (await client.post("v1/messages", json=message_body(system=system))).json()["usage"]
+        assert (usage["cache_creation_input_tokens"], usage["cache_read_input_tokens"]) == (0, 0)
+
+
+async def test_more_than_four_breakpoints_are_refused_as_the_api_does(client: httpx.AsyncClient) -> None:
+    marked = {"type": "text", "text": "part", "cache_control": {"type": "ephemeral"}}
+    response = await client.post("v1/messages", json=message_body(system=[marked] * 5))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "A maximum of 4 blocks with cache_control may be provided. Found 5."
 
 
 async def test_thinking_comes_first_with_a_signature(client: httpx.AsyncClient) -> None:

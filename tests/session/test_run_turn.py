@@ -136,7 +136,8 @@ async def test_the_conversation_goes_on_after_a_refusal_a_failure_and_a_cancel()
     client = FakeClient(started(), done("ok"))
     await turn_events(session, "next", client)
     sent = client.requests[-1].messages
-    assert sent == [{"role": "user", "content": "next"}]  # nothing unanswered, no empty text block
+    marked = {"type": "text", "text": "next", "cache_control": {"type": "ephemeral"}}
+    assert sent == [{"role": "user", "content": [marked]}]  # nothing unanswered, no empty text block
 
 
 async def test_a_cancelled_turn_that_cannot_be_saved_says_so():

@@ -13,6 +13,7 @@ DEFAULTS = RequestDefaults(max_tokens=2048, temperature=0.5, system="Profile sys
 TEXT = [{"type": "text", "text": "an answer"}]
 EMPTY_TEXT = [{"type": "text", "text": ""}]
 SIGNED_THINKING = {"type": "thinking", "thinking": "hmm", "signature": "sig"}
+MARK = {"type": "ephemeral"}
 
 
 def settled(session: ChatSession, prompt: str, state, content, text: str = "") -> None:
@@ -23,7 +24,7 @@ def test_request_precedence_setting_then_conversation_then_profile():
     session = ChatSession()
     request = session.request("hi", "dep", DEFAULTS)
     assert (request.model, request.system, request.max_tokens, request.temperature) == ("dep", "Profile system.", 2048, 0.5)
-    assert request.messages == [{"role": "user", "content": "hi"}]
+    assert request.messages == [{"role": "user", "content": [{"type": "text", "text": "hi", "cache_control": MARK}]}]
 
     session.resumed, session.conversation_system = True, None  # a conversation saved without a system prompt
     assert session.request("hi", "dep", DEFAULTS).system is None

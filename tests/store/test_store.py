@@ -453,3 +453,26 @@ def test_markdown_export_reads_well(store):
     assert "<details><summary>Thinking</summary>\n\n> Let me see.\n\n</details>\n\nAnswer: **42**" in markdown
     assert markdown.count("## You") == 2 and markdown.count("## Claude") == 2
     assert markdown.rstrip().endswith("> **interrupted: the app stopped before the reply ended; the text that arrived is kept**")
+
+
+def test_usage_totals_and_groups_sum_the_cache_savings_of_priced_requests(store):
+    from foundry_tui.service.messages import Usage
+
+    now = time.time()
+    sonnet = RequestContext("chat", "work", "host", "claude-sonnet-4-5")
+    custom = RequestContext("chat", "work", "host", "my-custom-name")
+    written = Usage(input_tokens=10, output_tokens=10, cache_creation_input_tokens=10_000)
+    read = Usage(input_tokens=10, output_tokens=10, cache_read_input_tokens=10_000)
+    store.usage.log(
+        sonnet.row(status=200, error_kind=None, usage=written, at=now - 3),
+        sonnet.row(status=200, error_kind=None, usage=read, at=now - 2),
+        custom.row(status=200, error_kind=None, usage=read, at=now - 1),
+    )
+
+    summary = store.usage.summary(now - 60, by="deployment", until=now)
+    by_name = {group.key: group for group in summary.groups}
+    expected = 10_000 * (3.0 - 0.30) / 1e6 - 10_000 * (3.75 - 3.0) / 1e6
+    assert by_name["claude-sonnet-4-5"].cache_savings == pytest.approx(expected)
+    assert by_name["my-custom-name"].cache_savings is None  # nothing priced: not a zero
+    assert summary.total.cache_savings == pytest.approx(expected)
+    assert (summary.total.cost > 0, summary.total.unpriced_requests) == (True, 1)

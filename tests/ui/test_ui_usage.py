@@ -23,16 +23,16 @@ APIM_429 = "5f0c2a9e-3b1d-4c6f-9a7e-2d8b1c4e6f01"
 
 def row(hours_ago: float, deployment: str, tokens: tuple[int, int] = (0, 0), *, error: str | None = None,
         status: int | None = 200, cost: float | None = None, latency: float | None = None, ttft: float | None = None,
-        ids: tuple[str | None, str | None] = (None, None)) -> UsageRow:  # fmt: skip
+        ids: tuple[str | None, str | None] = (None, None), saved: float | None = None) -> UsageRow:  # fmt: skip
     return UsageRow(
         at=UNTIL - hours_ago * HOUR, command="chat", profile="work", endpoint_host="work.services.ai.azure.com",
         deployment=deployment, status=status, error_kind=error, input_tokens=tokens[0], output_tokens=tokens[1],
-        cost=cost, latency_ms=latency, ttft_ms=ttft, request_id=ids[0], apim_request_id=ids[1],
+        cost=cost, latency_ms=latency, ttft_ms=ttft, request_id=ids[0], apim_request_id=ids[1], cache_savings=saved,
     )  # fmt: skip
 
 
 LOGGED = [
-    row(1, "claude-sonnet-4-5", (1200, 800), cost=0.0156, latency=900, ttft=300, ids=("req_s1", None)),
+    row(1, "claude-sonnet-4-5", (1200, 800), cost=0.0156, latency=900, ttft=300, ids=("req_s1", None), saved=0.0125),
     row(2, "claude-sonnet-4-5", (3000, 1000), cost=0.024, latency=1500, ttft=500),
     row(25, "claude-haiku-4-5", (500, 200), cost=0.0013, latency=400, ttft=150),
     row(72, "claude-sonnet-4-5", status=429, error="rate_limit", ids=("req_429limited", APIM_429)),
@@ -86,9 +86,9 @@ async def test_figures_per_deployment_and_per_day_match_the_log(make_app):
             "900 ms/2.5 s latency · 300 ms/600 ms TTFT (p50/p95)"
         )
         assert table_rows(screen, "#by-deployment") == [
-            ["claude-haiku-4-5", "3", "1 (33%)", "600", "205", "0", "0", "$0.0014", "400 ms/400 ms", "150 ms/150 ms"],
-            ["claude-sonnet-4-5", "4", "1 (25%)", "6200", "13.8k", "0", "0", "$0.2256", "1.5 s/2.5 s", "500 ms/600 ms"],
-            ["fault-unknown-deployment", "1", "1 (100%)", "0", "0", "0", "0", "$0.0000", "n/a", "n/a"],
+            ["claude-haiku-4-5", "3", "1 (33%)", "600", "205", "0", "0", "$0.0014", "n/a", "400 ms/400 ms", "150 ms/150 ms"],
+            ["claude-sonnet-4-5", "4", "1 (25%)", "6200", "13.8k", "0", "0", "$0.2256", "$0.0125", "1.5 s/2.5 s", "500 ms/600 ms"],
+            ["fault-unknown-deployment", "1", "1 (100%)", "0", "0", "0", "0", "$0.0000", "n/a", "n/a", "n/a"],
         ]
         assert [day[:3] for day in table_rows(screen, "#by-day")] == [
             ["2026-03-31", "2", "0"], ["2026-03-30", "1", "0"], ["2026-03-28", "2", "1 (50%)"],

@@ -19,10 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from foundry_tui.config.profile import ConfigError
-from foundry_tui.format import tokens, total_cost
+from foundry_tui.format import savings, tokens, total_cost
 from foundry_tui.safetext import terminal_line
 from foundry_tui.session.chat import ChatSession
-from foundry_tui.ui.format import turn_cost
+from foundry_tui.ui.format import turn_cost, turn_savings
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.problem import problem_notice
 from foundry_tui.ui.widgets.prompt import PromptInput
@@ -69,6 +69,7 @@ class ChatScreen(Screen[None]):
         self.session = ChatSession()  # the messages, the settings and the conversation id
         self.session_cost = 0.0
         self.session_unpriced = 0  # turns the price table does not know: the total leaves them out
+        self.session_savings = 0.0  # what prompt caching saved in this chat (priced turns only)
         self.session_input = 0
         self.session_output = 0
 
@@ -94,6 +95,8 @@ class ChatScreen(Screen[None]):
         profile = app.profile.name if app.profile else "no profile"
         deployment = app.deployment or "no deployment"
         totals = f"{tokens(self.session_input)} in · {tokens(self.session_output)} out · {total_cost(self.session_cost, self.session_unpriced)}"
+        if self.session_savings:
+            totals += f" · saved {savings(self.session_savings)}"
         self.query_one(StatusBar).update(terminal_line(f"◆ {profile}  ›  {deployment}") + f"      session {totals}")
 
     # -- sending -----------------------------------------------------------------------------
@@ -201,11 +204,13 @@ class ChatScreen(Screen[None]):
     def add_to_totals(self, result: TurnResult) -> None:
         self.session_input += result.usage.input_tokens
         self.session_output += result.usage.output_tokens
-        priced = turn_cost(result, self.app.profile.prices if self.app.profile else {})
+        prices = self.app.profile.prices if self.app.profile else {}
+        priced = turn_cost(result, prices)
         if priced is None:
             self.session_unpriced += 1
         else:
             self.session_cost += priced
+        self.session_savings += turn_savings(result, prices) or 0.0
         self.refresh_status()
 
     # -- history -----------------------------------------------------------------------------
@@ -297,7 +302,7 @@ class ChatScreen(Screen[None]):
         self.session.reset()
         log = self.query_one("#chat-log", VerticalScroll)
         log.remove_children(TurnView)
-        self.session_cost = 0.0
+        self.session_cost = self.session_savings = 0.0
         self.session_unpriced = self.session_input = self.session_output = 0
         self.refresh_status()
         self.query_one(PromptInput).focus()

@@ -1,4 +1,4 @@
-"""Chat settings (F4): the system prompt, max tokens, temperature and thinking of one conversation.
+"""Chat settings (F4): the system prompt, max tokens, temperature, thinking and prompt caching of one conversation.
 
 They start from the conversation's own values, else the profile's defaults, and apply to the
 next turns of this conversation only; the profile is not changed.
@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from foundry_tui.config.profile import RequestDefaults
 from foundry_tui.ui.widgets.dialog import DialogScreen
@@ -85,6 +85,9 @@ class ChatSettingsScreen(DialogScreen[bool]):
     ChatSettingsScreen .number:first-child {
         margin: 0;
     }
+    ChatSettingsScreen #prompt-caching {
+        margin: 1 0 0 0;
+    }
     ChatSettingsScreen .buttons {
         height: auto;
         margin: 1 0 0 0;
@@ -125,6 +128,11 @@ class ChatSettingsScreen(DialogScreen[bool]):
                     budget = effective.thinking_budget
                     yield Input("" if budget is None else str(budget), placeholder="empty: off", id="thinking")
                     yield Static(id="thinking-problem", classes="problem", markup=False)
+            yield Checkbox(
+                "Prompt caching: later turns reread the conversation at a tenth of the price",
+                value=bool(effective.prompt_caching),
+                id="prompt-caching",
+            )
             with Horizontal(classes="buttons"):
                 yield self.key_line()
                 yield Button("Cancel", id="cancel")
@@ -173,6 +181,7 @@ class ChatSettingsScreen(DialogScreen[bool]):
         settings.max_tokens = max_tokens
         settings.temperature = parse_temperature(fields["temperature"].value)
         settings.thinking_budget = thinking
+        settings.prompt_caching = self.query_one("#prompt-caching", Checkbox).value
         self.chat.refresh_status()
         self.notify("Settings apply to the next turns of this conversation.", title="Chat settings saved")
         self.dismiss(True)
