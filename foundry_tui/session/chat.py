@@ -13,9 +13,11 @@ The same rules rebuild the context of a conversation reopened from the history (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from foundry_tui.attachments import Attachment
 from foundry_tui.service.messages import MessageRequest
 
 if TYPE_CHECKING:
@@ -44,6 +46,13 @@ def reply_to_send(state: ReplyState, content: list[dict[str, Any]] | None, text:
     return []
 
 
+def user_content(prompt: str, attachments: Sequence[Attachment] = ()) -> str | list[dict[str, Any]]:
+    """A user turn: the prompt alone, or the attachments' blocks then the prompt (as the API advises)."""
+    if not attachments:
+        return prompt
+    return [*(attachment.block() for attachment in attachments), {"type": "text", "text": prompt}]
+
+
 def _is_empty_text(block: dict[str, Any]) -> bool:
     return block.get("type") == "text" and not str(block.get("text") or "")
 
@@ -65,6 +74,7 @@ class Exchange:
     prompt: str
     state: ReplyState = "streaming"
     reply: list[dict[str, Any]] = field(default_factory=list)
+    attachments: tuple[Attachment, ...] = ()  # sent again with the prompt: the API is stateless
 
     @property
     def sendable(self) -> bool:
@@ -89,13 +99,14 @@ class ChatSession:
         session.conversation_system = conversation.system
         session.resumed = True
         prompt: str | None = None
+        attachments: tuple[Attachment, ...] = ()
         for message in conversation.messages:
             if message.role == "user":
-                prompt = message.text
+                prompt, attachments = message.text, tuple(message.attachments)
                 continue
             if prompt is not None:
                 reply = reply_to_send(message.state, message.content, message.text)
-                session.exchanges.append(Exchange(prompt, message.state, reply))
+                session.exchanges.append(Exchange(prompt, message.state, reply, attachments))
             prompt = None
         return session
 
@@ -113,7 +124,7 @@ class ChatSession:
         messages: list[dict[str, Any]] = []
         for exchange in self.exchanges:
             if exchange.sendable:
-                messages.append({"role": "user", "content": exchange.prompt})
+                messages.append({"role": "user", "content": user_content(exchange.prompt, exchange.attachments)})
                 messages.append({"role": "assistant", "content": exchange.reply})
         return messages
 
@@ -133,21 +144,23 @@ class ChatSession:
             thinking_budget=settings.thinking_budget,
         )
 
-    def request(self, prompt: str, deployment: str, defaults: RequestDefaults) -> MessageRequest:
-        """The request that sends `prompt` after the conversation so far."""
+    def request(
+        self, prompt: str, deployment: str, defaults: RequestDefaults, attachments: Sequence[Attachment] = ()
+    ) -> MessageRequest:
+        """The request that sends `prompt` (after its attachments) after the conversation so far."""
         effective = self.effective(defaults)
         return MessageRequest(
             model=deployment,
-            messages=[*self.messages, {"role": "user", "content": prompt}],
+            messages=[*self.messages, {"role": "user", "content": user_content(prompt, attachments)}],
             max_tokens=effective.max_tokens or defaults.max_tokens,
             system=effective.system,
             temperature=None if effective.thinking_budget else effective.temperature,  # the API rejects both
             thinking_budget=effective.thinking_budget,
         )
 
-    def begin(self, prompt: str) -> Exchange:
+    def begin(self, prompt: str, attachments: Sequence[Attachment] = ()) -> Exchange:
         """Add a prompt being answered; it is sent back only once `settle()` gives it a reply."""
-        exchange = Exchange(prompt)
+        exchange = Exchange(prompt, attachments=tuple(attachments))
         self.exchanges.append(exchange)
         return exchange
 
