@@ -87,7 +87,8 @@ def block_summary(block: Mapping[str, Any]) -> str:
     data = base64.b64decode(source["data"])
     if block["type"] == "image":
         return f"image ({source['media_type']}, {len(data)} bytes)"
-    return f"document ({PDF_TYPE}, {len(data)} bytes, {pdf_pages(data)} pages)"
+    pages = pdf_pages(data)
+    return f"document ({PDF_TYPE}, {len(data)} bytes, {pages} page{'' if pages == 1 else 's'})"
 
 
 def received(messages: Sequence[Mapping[str, Any]]) -> str:
