@@ -133,3 +133,17 @@ async def test_a_large_pdf_is_read_off_the_event_loop(make_app, files):
         await wait_until(pilot, lambda: chips(chat) == ["big.pdf"], timeout=30)
         ticker.cancel()
         assert longest < 0.25  # the loop kept turning while 20 MB were read and checked
+
+
+async def test_retry_sends_the_attachments_again(demo_app, files):
+    app = demo_app(deployment="fault-stream-error")
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.screen
+        failed = await send(pilot, "what is it @red.png")
+        await wait_until(pilot, lambda: failed.state == "failed")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: len(chat.query(TurnView)) == 2)
+        again = chat.query(TurnView).last()
+        await wait_until(pilot, lambda: again.state == "failed")
+        assert [a.name for a in again.attachments] == ["red.png"]
+        assert again.reply_source.startswith("Received: image")
