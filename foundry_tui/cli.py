@@ -86,6 +86,14 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     ask.add_argument("-s", "--system", help="system prompt")
     ask.add_argument("-m", "--max-tokens", type=int, help="maximum output tokens (default: the profile's)")
     ask.add_argument("-t", "--temperature", type=float, help="sampling temperature, 0 to 1")
+    ask.add_argument(
+        "-a",
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="send a file before the prompt: PNG, JPEG, GIF, WebP, PDF or UTF-8 text (repeatable)",
+    )
     ask.add_argument("--json", action="store_true", help="print the final message as one JSON object")
     ask.add_argument(
         "--timeout",

@@ -1,6 +1,7 @@
 """Regenerate the SVG screenshots in screenshots/ from the real app running on the emulator.
 
-    python scripts/screenshots.py
+    python scripts/screenshots.py              # all of them
+    python scripts/screenshots.py help chat    # only these
 
 Each screen is driven the way a user would get there (keys, not internals) at 120x40.
 """
@@ -16,6 +17,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+PNG = bytes.fromhex(  # a 1×1 red PNG
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000"
+    "000c49444154789c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (120, 40)
 
@@ -107,25 +112,49 @@ async def main() -> None:
 
         return drive
 
+    async def chat_attachments(app, pilot) -> None:
+        from textual import events
+
+        from foundry_tui.ui.widgets.prompt import PromptInput
+
+        folder = Path(tempfile.mkdtemp(prefix="foundry-tui-files-"))
+        (folder / "notes.md").write_text("# Release notes\n\n- faster streaming\n- files in prompts\n")
+        (folder / "diagram.png").write_bytes(PNG)
+        (folder / "spec.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n")
+        os.chdir(folder)
+        app.screen.query_one(PromptInput).post_message(events.Paste(str(folder / "diagram.png")))
+        await asyncio.sleep(0.3)
+        await type_prompt(pilot, "@notes.md What do these show?")
+        await wait_until(lambda: newest_turn(app).state == "done")
+        await pilot.press("ctrl+home")  # the turn's files and prompt, at its top
+        app.screen.query_one(PromptInput).post_message(events.Paste(str(folder / "spec.pdf")))
+        await asyncio.sleep(0.3)
+
     async def help_screen(app, pilot) -> None:
         await pilot.press("f1")
 
     async def profiles(app, pilot) -> None:
         await pilot.press("f3")
 
+    shots = {
+        "setup": (lambda: FoundryApp(config=Config(), secrets=Secrets(), profile=None), setup),
+        "chat": (demo_app(pace=400), chat_done),
+        "chat-mid-stream": (demo_app(pace=150), chat_mid_stream),
+        "chat-error": (demo_app(deployment="fault-unknown-deployment"), chat_error),
+        "chat-attachments": (demo_app(pace=400), chat_attachments),
+        "picker": (demo_app(), picker),
+        "picker-azure": (demo_app(azure=True), picker_azure),
+        "device-code": (demo_app(), device_code),
+        "help": (demo_app(), help_screen),
+        "profiles": (demo_app(), profiles),
+        "conversations": (demo_app(pace=400), await history_screen("ctrl+l")),
+        "usage": (demo_app(pace=400), await history_screen("f7")),
+    }
     OUT.mkdir(exist_ok=True)
     try:
-        await shoot("setup", lambda: FoundryApp(config=Config(), secrets=Secrets(), profile=None), setup)
-        await shoot("chat", demo_app(pace=400), chat_done)
-        await shoot("chat-mid-stream", demo_app(pace=150), chat_mid_stream)
-        await shoot("chat-error", demo_app(deployment="fault-unknown-deployment"), chat_error)
-        await shoot("picker", demo_app(), picker)
-        await shoot("picker-azure", demo_app(azure=True), picker_azure)
-        await shoot("device-code", demo_app(), device_code)
-        await shoot("help", demo_app(), help_screen)
-        await shoot("profiles", demo_app(), profiles)
-        await shoot("conversations", demo_app(pace=400), await history_screen("ctrl+l"))
-        await shoot("usage", demo_app(pace=400), await history_screen("f7"))
+        for name, (make, drive) in shots.items():
+            if not sys.argv[1:] or name in sys.argv[1:]:
+                await shoot(name, make, drive)
     finally:
         for demo in demos:
             demo.stop()

@@ -195,3 +195,32 @@ def make_read_only(monkeypatch, path) -> None:
 
     monkeypatch.setattr(os, "access", no_write_access)
     monkeypatch.setattr(os, "open", no_write_open)
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 red PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+
+
+TINY_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)  # a valid 1×1 red GIF
+
+
+def tiny_pdf(pages: int = 1) -> bytes:
+    """A small PDF with `pages` blank pages (each a `/Type /Page` object)."""
+    kids = " ".join(f"{3 + index} 0 R" for index in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode()]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"] * pages
+    body = b"%PDF-1.4\n"
+    for number, obj in enumerate(objects, start=1):
+        body += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    return body + f"trailer\n<< /Root 1 0 R /Size {len(objects) + 1} >>\n%%EOF\n".encode()

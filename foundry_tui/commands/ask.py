@@ -10,12 +10,14 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from foundry_tui import exitcodes
+from foundry_tui.attachments import Attachment, check_request_size, read_attachment
 from foundry_tui.commands.common import secrets, selected_deployment, selected_profile, show_device_code
 from foundry_tui.commands.output import paint, print_problem
 from foundry_tui.commands.storage import prune_days, warn_not_saved
@@ -44,12 +46,17 @@ class Answer:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        attachments = read_attachments(args.attach)
+    except Problem as problem:  # nothing is sent
+        print_problem(problem)
+        return exitcodes.USAGE
     prompt = read_prompt(args.prompt)
     if not prompt:
         print_problem(Problem("no prompt given", NO_PROMPT_HINT))
         return exitcodes.USAGE
     profile = selected_profile(args)
-    answer = asyncio.run(_ask(args, profile, prompt))
+    answer = asyncio.run(_ask(args, profile, prompt, attachments))
     result, error = answer.result, answer.error
     for warning in result.warnings:
         print(f"{paint('warning:', '33', sys.stderr)} {terminal_line(warning)}", file=sys.stderr)
@@ -67,6 +74,13 @@ def run(args: argparse.Namespace) -> int:
         print_problem(error)
         return exitcodes.for_error_kind(error.kind)
     return exitcodes.OK
+
+
+def read_attachments(paths: Sequence[str]) -> list[Attachment]:
+    """Every `-a FILE`, read and checked before anything is sent; raises AttachmentError."""
+    attachments = [read_attachment(Path(path)) for path in paths]
+    check_request_size(attachments)
+    return attachments
 
 
 def read_prompt(argument: str | None) -> str:
@@ -91,7 +105,7 @@ def _read_stdin() -> str:
         return str(data.decode("utf-8", errors="replace"))
 
 
-async def _ask(args: argparse.Namespace, profile: Profile, prompt: str) -> Answer:
+async def _ask(args: argparse.Namespace, profile: Profile, prompt: str, attachments: list[Attachment]) -> Answer:
     history = await _open_history(required=args.continue_conversation)
     settings = ChatSettings(
         system=args.system, max_tokens=args.max_tokens, temperature=args.temperature, prompt_caching=args.prompt_caching
@@ -107,7 +121,7 @@ async def _ask(args: argparse.Namespace, profile: Profile, prompt: str) -> Answe
         async with client_for_profile(profile, secrets(), on_device_code=show_device_code) as client:
             turn = run_turn(session, prompt, client=client, profile=profile, deployment=selected_deployment(args, profile),
                             history=history, source="ask", timeout=args.timeout,
-                            on_cancel_not_saved=warn_not_saved)
+                            on_cancel_not_saved=warn_not_saved, attachments=attachments)
             ending = await _stream(turn, stream_text=not args.json)
     finally:
         if history is not None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .attachments import ATTACHMENT_TYPES, block_summary, received
 from .errors import InvalidRequest
 from .sse import PING, Event, encode_event
 
@@ -108,6 +109,11 @@ def _content_text(content: Any) -> str:
 
 
 def block_text(block: Any) -> str:
+    if isinstance(block, dict) and block.get("type") in ATTACHMENT_TYPES:
+        try:  # megabytes of base64 would only slow the reply down
+            return block_summary(block)
+        except (KeyError, TypeError, ValueError):  # not validated yet (a `system` value): its JSON, as before
+            return json.dumps(block)
     text = block.get("text") if isinstance(block, dict) else None
     return text if isinstance(text, str) else json.dumps(block)
 
@@ -194,6 +200,8 @@ def compose_turn(
         blocks.append(ContentBlock("thinking", thinking, _signature("".join(thinking))))
         budget -= len(thinking)
     reply = compose_reply(request.prompt, seed, reply_tokens)
+    if note := received(request.messages):
+        reply = f"{note}\n\n{reply}"
     text, stop_sequence = _cut_at_stop_sequence(reply, request.stop_sequences)
     deltas = split_into_deltas(text)
     stop_reason = "stop_sequence" if stop_sequence else "end_turn"

@@ -60,7 +60,7 @@ from .sse import StreamScript, play
 from .validate import validate_request
 
 DEFAULT_DEPLOYMENTS = ("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
-MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_BODY_BYTES = 32 * 1024 * 1024  # the Messages API's request limit
 _SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
 _WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 _N = TypeVar("_N", int, float)

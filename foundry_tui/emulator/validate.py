@@ -8,6 +8,7 @@ request will be combined into a single turn", Messages API reference), so they p
 Sources:
 
 - Messages API reference, https://docs.claude.com/en/api/messages (`messages`, `max_tokens`).
+- Vision and PDF support (image and document blocks): see `attachments.py`.
 - Extended thinking, https://docs.claude.com/en/docs/build-with-claude/extended-thinking
   (`budget_tokens` ≥ 1024 and < `max_tokens`; temperature only 1 with thinking).
 - Prompt caching, https://docs.claude.com/en/docs/build-with-claude/prompt-caching (at most 4
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .attachments import ATTACHMENT_TYPES, check_attachment
 from .errors import InvalidRequest
 from .messages import MessagesRequest
 
@@ -85,6 +87,8 @@ def _check_blocks(message_index: int, blocks: Sequence[Any]) -> None:
             raise InvalidRequest(
                 f"messages.{message_index}.content.{block_index}.text: text content blocks must be non-empty"
             )
+        if isinstance(block, Mapping) and block.get("type") in ATTACHMENT_TYPES:
+            check_attachment(f"messages.{message_index}.content.{block_index}", block)
 
 
 def _check_max_tokens(model: str, max_tokens: int) -> None:

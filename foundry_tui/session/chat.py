@@ -13,9 +13,11 @@ The same rules rebuild the context of a conversation reopened from the history (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from foundry_tui.attachments import Attachment
 from foundry_tui.service.messages import MessageRequest
 from foundry_tui.session.caching import long_enough_to_cache, with_breakpoint
 
@@ -45,6 +47,13 @@ def reply_to_send(state: ReplyState, content: list[dict[str, Any]] | None, text:
     return []
 
 
+def user_content(prompt: str, attachments: Sequence[Attachment] = ()) -> str | list[dict[str, Any]]:
+    """A user turn: the prompt alone, or the attachments' blocks then the prompt (as the API advises)."""
+    if not attachments:
+        return prompt
+    return [*(attachment.block() for attachment in attachments), {"type": "text", "text": prompt}]
+
+
 def _is_empty_text(block: dict[str, Any]) -> bool:
     return block.get("type") == "text" and not str(block.get("text") or "")
 
@@ -67,6 +76,7 @@ class Exchange:
     prompt: str
     state: ReplyState = "streaming"
     reply: list[dict[str, Any]] = field(default_factory=list)
+    attachments: tuple[Attachment, ...] = ()  # sent again with the prompt: the API is stateless
 
     @property
     def sendable(self) -> bool:
@@ -92,13 +102,14 @@ class ChatSession:
         session.conversation_system = conversation.system
         session.resumed = True
         prompt: str | None = None
+        attachments: tuple[Attachment, ...] = ()
         for message in conversation.messages:
             if message.role == "user":
-                prompt = message.text
+                prompt, attachments = message.text, tuple(message.attachments)
                 continue
             if prompt is not None:
                 reply = reply_to_send(message.state, message.content, message.text)
-                session.exchanges.append(Exchange(prompt, message.state, reply))
+                session.exchanges.append(Exchange(prompt, message.state, reply, attachments))
             prompt = None
         return session
 
@@ -116,7 +127,7 @@ class ChatSession:
         messages: list[dict[str, Any]] = []
         for exchange in self.exchanges:
             if exchange.sendable:
-                messages.append({"role": "user", "content": exchange.prompt})
+                messages.append({"role": "user", "content": user_content(exchange.prompt, exchange.attachments)})
                 messages.append({"role": "assistant", "content": exchange.reply})
         return messages
 
@@ -138,8 +149,11 @@ class ChatSession:
             prompt_caching=caching,
         )
 
-    def request(self, prompt: str, deployment: str, defaults: RequestDefaults) -> MessageRequest:
-        """The request that sends `prompt` after the conversation so far, with its cache breakpoints.
+    def request(
+        self, prompt: str, deployment: str, defaults: RequestDefaults, attachments: Sequence[Attachment] = ()
+    ) -> MessageRequest:
+        """The request that sends `prompt` (after its attachments) after the conversation so far, with its
+        cache breakpoints.
 
         A chat marks the system prompt and the new prompt (see `session.caching`); a one-shot
         request only a long system prompt; nothing when caching is off.
@@ -148,9 +162,10 @@ class ChatSession:
         caching = bool(effective.prompt_caching)
         mark_prompt = caching and not self.one_shot
         system = effective.system
+        content = user_content(prompt, attachments)
         return MessageRequest(
             model=deployment,
-            messages=[*self.messages, {"role": "user", "content": with_breakpoint(prompt) if mark_prompt else prompt}],
+            messages=[*self.messages, {"role": "user", "content": with_breakpoint(content) if mark_prompt else content}],
             max_tokens=effective.max_tokens or defaults.max_tokens,
             system=system,
             temperature=None if effective.thinking_budget else effective.temperature,  # the API rejects both
@@ -158,9 +173,9 @@ class ChatSession:
             cache_system=caching and bool(system) and (mark_prompt or long_enough_to_cache(system or "")),
         )
 
-    def begin(self, prompt: str) -> Exchange:
+    def begin(self, prompt: str, attachments: Sequence[Attachment] = ()) -> Exchange:
         """Add a prompt being answered; it is sent back only once `settle()` gives it a reply."""
-        exchange = Exchange(prompt)
+        exchange = Exchange(prompt, attachments=tuple(attachments))
         self.exchanges.append(exchange)
         return exchange
 

@@ -17,11 +17,12 @@ The contract between this loop and a front end (the chat screen, `ask`):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from foundry_tui.attachments import Attachment
 from foundry_tui.service.errors import FoundryError, RequestTimedOut, StreamError
 from foundry_tui.service.events import Done, Failed, StreamEvent
 from foundry_tui.service.messages import MessageRequest, TurnResult
@@ -67,6 +68,7 @@ async def run_turn(
     timeout: float | None = None,
     detach: Detach = asyncio.ensure_future,
     on_cancel_not_saved: Callable[[StoreError], None] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> AsyncGenerator[TurnEvent, None]:
     """Send `prompt` after the session's conversation and yield the turn's events (see the module).
 
@@ -75,14 +77,15 @@ async def run_turn(
         timeout: seconds for the whole turn, retries included; None waits as long as the stream lasts.
         detach: runs the history write of a cancelled turn as a task (the app's waits before exiting).
         on_cancel_not_saved: told when that write fails: a cancelled turn yields nothing more.
+        attachments: files sent before the prompt (read and checked already), saved with it.
     """
-    request = session.request(prompt, deployment, profile.defaults)
-    exchange = session.begin(prompt)
+    request = session.request(prompt, deployment, profile.defaults, attachments)
+    exchange = session.begin(prompt, attachments)
     arrived = ArrivedSoFar(deployment)
     recorder: TurnRecorder | None = None
     ending: Done | Failed | None = None
     try:
-        recorder, warning = await _start_recording(history, session, prompt, request, profile, source)
+        recorder, warning = await _start_recording(history, session, prompt, attachments, request, profile, source)
         if warning is not None:
             yield warning
         async with aclosing(_within(client.stream(request), timeout)) as events:
@@ -141,6 +144,7 @@ async def _start_recording(
     history: AsyncStore | None,
     session: ChatSession,
     prompt: str,
+    attachments: Sequence[Attachment],
     request: MessageRequest,
     profile: Profile,
     source: str,
@@ -151,7 +155,7 @@ async def _start_recording(
     context = RequestContext.for_profile(source, profile, request.model)
     try:
         recorder = await history.start_turn(
-            prompt, context, conversation_id=session.conversation_id, system=request.system
+            prompt, context, conversation_id=session.conversation_id, system=request.system, attachments=attachments
         )
     except StoreError as error:
         return None, HistoryWarning(error)

@@ -7,11 +7,12 @@ connection never crosses threads.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from foundry_tui.attachments import Attachment
 from foundry_tui.config.file import DEFAULT_USAGE_DAYS
 from foundry_tui.store.conversations import STALE_AFTER_SECONDS
 from foundry_tui.store.recorder import TurnRecorder
@@ -61,6 +62,7 @@ class AsyncStore:
         *,
         conversation_id: str | None = None,
         system: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> TurnRecorder:
         """Write the prompt (and an empty streaming reply) before the request is sent; a new
         conversation unless `conversation_id` is given. Feed the returned recorder the events."""
@@ -71,6 +73,7 @@ class AsyncStore:
                 deployment=context.deployment,
                 conversation_id=conversation_id,
                 system=system,
+                attachments=attachments,
             )
         )
         return TurnRecorder(self, turn, context)

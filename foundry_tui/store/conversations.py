@@ -12,9 +12,11 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from foundry_tui.attachments import Attachment
 from foundry_tui.store.db import Database
 from foundry_tui.store.errors import StoreError
 
@@ -80,12 +82,15 @@ class StoredMessage:
     profile: str | None = None  # replies only
     deployment: str | None = None
     details: ReplyDetails = field(default_factory=ReplyDetails)
+    attachments: list[Attachment] = field(default_factory=list)  # prompts only, in the order sent
 
     def blocks(self) -> list[dict[str, Any]]:
-        """The content in Anthropic format; a prompt or a partial reply is one text block."""
+        """The content in Anthropic format; a prompt is its attachments' blocks then one text block,
+        a partial reply one text block."""
         if self.content is not None:
             return self.content
-        return [{"type": "text", "text": self.text}] if self.text else []
+        text = [{"type": "text", "text": self.text}] if self.text else []
+        return [*(attachment.block() for attachment in self.attachments), *text]
 
 
 @dataclass(slots=True)
@@ -144,9 +149,10 @@ class Conversations:
         deployment: str,
         conversation_id: str | None = None,
         system: str | None = None,
+        attachments: Sequence[Attachment] = (),
         now: float | None = None,
     ) -> StartedTurn:
-        """Write the prompt and an empty `streaming` reply, before the request is sent.
+        """Write the prompt (with its attachments) and an empty `streaming` reply, before the request is sent.
 
         Without `conversation_id` a new conversation starts, titled after the prompt.
         """
@@ -171,6 +177,16 @@ class Conversations:
                 " VALUES (?, 'user', 'complete', ?, ?, ?)",
                 (conversation_id, prompt, now, now),
             )
+            for position, attachment in enumerate(attachments):
+                digest = attachment.digest
+                connection.execute(
+                    "INSERT OR IGNORE INTO attachments (digest, media_type, size, data) VALUES (?, ?, ?, ?)",
+                    (digest, attachment.media_type, attachment.size, attachment.data),
+                )
+                connection.execute(
+                    "INSERT INTO message_attachments (message_id, position, name, digest) VALUES (?, ?, ?, ?)",
+                    (user.lastrowid, position, attachment.name, digest),
+                )
             reply = connection.execute(
                 "INSERT INTO messages (conversation_id, role, state, created_at, updated_at, profile, deployment)"
                 " VALUES (?, 'assistant', 'streaming', ?, ?, ?, ?)",
@@ -272,10 +288,21 @@ class Conversations:
             " FROM messages m WHERE m.conversation_id = ? ORDER BY m.id",
             (self._oldest_live_heartbeat(), conversation_id),
         )
+        messages = [_message(row) for row in rows]
+        by_id = {message.id: message for message in messages}
+        for message_id, attachment in self._attachments(conversation_id):
+            by_id[message_id].attachments.append(attachment)
         id_, title, created_at, updated_at, profile, deployment, system = found[0]
-        return Conversation(
-            id_, title, created_at, updated_at, profile, deployment, system, messages=[_message(row) for row in rows]
+        return Conversation(id_, title, created_at, updated_at, profile, deployment, system, messages=messages)
+
+    def _attachments(self, conversation_id: str) -> list[tuple[int, Attachment]]:
+        rows = self._db.rows(
+            "SELECT ma.message_id, ma.name, a.media_type, a.data FROM message_attachments ma"
+            " JOIN attachments a ON a.digest = ma.digest JOIN messages m ON m.id = ma.message_id"
+            " WHERE m.conversation_id = ? ORDER BY ma.message_id, ma.position",
+            (conversation_id,),
         )
+        return [(message_id, Attachment(name, media_type, bytes(data))) for message_id, name, media_type, data in rows]
 
     def rename(self, conversation_id: str, title: str) -> None:
         title = " ".join(title.split())
@@ -287,9 +314,12 @@ class Conversations:
                 raise _no_such(conversation_id)
 
     def delete(self, conversation_id: str) -> None:
-        """The conversation and its messages; the usage log keeps its rows."""
+        """The conversation, its messages and the attachments no other turn sends; the usage log keeps its rows."""
         with self._db.transaction() as connection:
             connection.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            connection.execute(
+                "DELETE FROM attachments WHERE digest NOT IN (SELECT digest FROM message_attachments)"
+            )
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Messages matching every word of `query` (as word prefixes), newest first.

@@ -123,6 +123,23 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # v4: what prompt caching saved on each request (USD; NULL when unpriced)
     Migration(("ALTER TABLE requests ADD COLUMN cache_savings REAL",)),
+    # v5: files sent with prompts, each content stored once (by sha256) however many turns send it
+    Migration((
+        """CREATE TABLE attachments (
+            digest TEXT PRIMARY KEY,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL
+        )""",
+        """CREATE TABLE message_attachments (
+            message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            digest TEXT NOT NULL REFERENCES attachments (digest),
+            PRIMARY KEY (message_id, position)
+        )""",
+        "CREATE INDEX message_attachments_by_digest ON message_attachments (digest)",
+    )),
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

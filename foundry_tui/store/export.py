@@ -1,7 +1,9 @@
 """A conversation as Markdown (to read or share) or JSON (Anthropic messages plus each turn's metadata).
 
 JSON `messages` holds every stored message in order, a reply that failed or was cut with the text
-that arrived (possibly none); `turns` describes each reply and points at it by `message_index`.
+that arrived (possibly none), a prompt with its attachments as the blocks that were sent; `turns`
+describes each reply and `attachments` each file (name, type, size), both pointing at their
+message by `message_index`. Markdown lists attachments by name.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from foundry_tui.attachments import describe, human_size
 from foundry_tui.format import cost, duration, from_ms, request_ids
 from foundry_tui.store.conversations import Conversation, StoredMessage
 
@@ -34,6 +37,11 @@ def to_json(conversation: Conversation) -> dict[str, Any]:
         "system": conversation.system,
         "messages": [{"role": message.role, "content": message.blocks()} for message in messages],
         "turns": [turn_metadata(index, m) for index, m in enumerate(messages) if m.role == "assistant"],
+        "attachments": [
+            {"message_index": index, "name": a.name, "media_type": a.media_type, "size": a.size, "sha256": a.digest}
+            for index, message in enumerate(messages)
+            for a in message.attachments
+        ],
     }
 
 
@@ -71,7 +79,7 @@ def to_markdown(conversation: Conversation) -> str:
         lines += ["**System prompt**", "", *_quoted(conversation.system), ""]
     for message in conversation.messages:
         if message.role == "user":
-            lines += ["## You", "", message.text, ""]
+            lines += ["## You", "", *_attachment_lines(message), message.text, ""]
         else:
             lines += ["## Claude", "", f"*{reply_summary(message)}*", "", *_reply_body(message)]
     return "\n".join(lines).rstrip() + "\n"
@@ -116,6 +124,13 @@ def _reply_body(reply: StoredMessage) -> list[str]:
             note += ": the app stopped before the reply ended; the text that arrived is kept"
         lines += [f"> **{note}**", ""]
     return lines
+
+
+def _attachment_lines(prompt: StoredMessage) -> list[str]:
+    if not prompt.attachments:
+        return []
+    names = [f"- 📎 `{a.name}` ({describe(a.media_type)}, {human_size(a.size)})" for a in prompt.attachments]
+    return [*names, ""]
 
 
 def _quoted(text: str) -> list[str]:

@@ -32,11 +32,12 @@ def turns_of(conversation: Conversation, prices: dict[str, Price]) -> list[TurnV
 def _turn(prompt: StoredMessage, reply: StoredMessage | None, conversation: Conversation, prices: dict[str, Price]) -> TurnView:
     deployment = (reply.deployment if reply else None) or conversation.deployment or "unknown deployment"
     if reply is None:
-        return TurnView(prompt.text, deployment, prices=prices, state="interrupted")
+        return TurnView(prompt.text, deployment, prices=prices, state="interrupted", attachments=prompt.attachments)
     return TurnView(
         prompt.text,
         deployment,
         prices=prices,
+        attachments=prompt.attachments,
         reply=reply.text,
         thinking="".join(str(block.get("thinking") or "") for block in reply.blocks() if block.get("type") == "thinking"),
         state=TURN_STATES.get(reply.state, "done"),

@@ -419,7 +419,7 @@ async def test_invalid_requests_get_anthropic_shaped_400s(
 async def test_oversized_bodies_get_413_without_being_read(emu: Emulator) -> None:
     port = int(emu.base_url.split(":")[2].split("/")[0])
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"POST /anthropic/v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: 20000000\r\n\r\n")
+    writer.write(b"POST /anthropic/v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: 40000000\r\n\r\n")
     response = await reader.read()
     writer.close()
 

@@ -8,7 +8,9 @@ The conversation's rules live in `ChatSession` and its turn loop in `run_turn()`
 from __future__ import annotations
 
 import asyncio
+import re
 from contextlib import aclosing
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -18,11 +20,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from foundry_tui.attachments import Attachment, AttachmentError, load_attachment
 from foundry_tui.config.profile import ConfigError
 from foundry_tui.format import savings, tokens, total_cost
 from foundry_tui.safetext import terminal_line
 from foundry_tui.session.chat import ChatSession
 from foundry_tui.ui.format import turn_cost, turn_savings
+from foundry_tui.ui.widgets.attachments import AttachmentChips
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.problem import problem_notice
 from foundry_tui.ui.widgets.prompt import PromptInput
@@ -37,6 +41,7 @@ if TYPE_CHECKING:  # the service layer loads with the first turn; the store afte
     from foundry_tui.store.errors import StoreError
     from foundry_tui.ui.app import FoundryApp
 
+AT_PATH = re.compile(r"(?:^|(?<=\s))@(\S+)[ \t]?")  # `@notes.md` in a prompt attaches that file
 WELCOME = "Enter sends your prompt · ctrl+o picks the deployment · F1 lists every key"
 NEW_TEXT_BELOW = "▼ new text below · ctrl+b"
 
@@ -54,6 +59,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "new_chat", "New chat", key_display="^n"),
         Binding("ctrl+b", "follow", "Bottom", key_display="^b"),
         Binding("f5", "retry", "Retry", show=False),
+        Binding("f9", "attach", "Attach", show=False, priority=True),
         Binding("f4", "chat_settings", "Settings", show=False),
         Binding("ctrl+t", "toggle_thinking", "Thinking", show=False),
         Binding("pageup", "scroll_log('scroll_page_up')", "Page up", show=False, priority=True),
@@ -78,6 +84,7 @@ class ChatScreen(Screen[None]):
         with VerticalScroll(id="chat-log"):
             yield Static(WELCOME, id="welcome", markup=False)
         yield Static(NEW_TEXT_BELOW, id="new-text-below", markup=False)
+        yield AttachmentChips(id="attachment-chips")
         yield PromptInput(id="prompt")
         yield Footer()
 
@@ -102,19 +109,61 @@ class ChatScreen(Screen[None]):
     # -- sending -----------------------------------------------------------------------------
 
     @on(PromptInput.Submitted)
-    def send(self, event: PromptInput.Submitted) -> None:
+    async def send(self, event: PromptInput.Submitted) -> None:
         if self.streaming_turn() is not None:
             self.notify("A reply is still streaming: press Esc to cancel it first.", severity="warning")
             return
+        prompt = await self.attach_at_paths(event.text)
+        if prompt is None:  # a file could not go: nothing is sent, the prompt stays as typed
+            return
+        if not prompt:
+            self.notify("The files are attached: now type the prompt that goes with them.")
+            event.prompt.clear()
+            return
         event.prompt.clear()
-        self.start_turn(event.text)
+        self.start_turn(prompt, self.query_one(AttachmentChips).take())
 
-    def start_turn(self, prompt: str) -> TurnView | None:
+    async def attach_at_paths(self, text: str) -> str | None:
+        """Attach every `@path` naming a file and return the prompt without them; None if one is refused."""
+        paths = [Path(match.group(1)).expanduser() for match in AT_PATH.finditer(text)]
+        files = [path for path in paths if path.is_file()]
+        for path in files:
+            if not await self.attach(path):
+                return None
+        if not files:
+            return text
+        named = {str(path) for path in files}
+        return AT_PATH.sub(lambda match: "" if str(Path(match.group(1)).expanduser()) in named else match.group(0), text).strip()
+
+    async def attach(self, path: Path) -> bool:
+        """Read a file off the event loop and add its chip; a refusal is said, and nothing changes."""
+        try:
+            attachment = await load_attachment(path)
+            self.query_one(AttachmentChips).add(attachment)
+        except AttachmentError as problem:
+            self.notify(problem_notice(problem), title="Not attached", severity="error", markup=False)
+            return False
+        return True
+
+    def action_attach(self) -> None:
+        from foundry_tui.ui.screens.attach_file import AttachFileScreen
+
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                self.run_worker(self.attach(path), group="attach")
+
+        self.app.push_screen(AttachFileScreen(), picked)
+
+    @on(PromptInput.PathPasted)
+    def path_pasted(self, event: PromptInput.PathPasted) -> None:
+        self.run_worker(self.attach(event.path), group="attach")
+
+    def start_turn(self, prompt: str, attachments: list[Attachment] | None = None) -> TurnView | None:
         app = self.app
         if app.profile is None or app.deployment is None:
             self.notify("Set up a profile and pick a deployment first (F3, ctrl+o).", severity="error")
             return None
-        turn = TurnView(prompt, app.deployment, prices=app.profile.prices)
+        turn = TurnView(prompt, app.deployment, prices=app.profile.prices, attachments=attachments)
         turn.add_class("streaming")
         log = self.query_one("#chat-log", VerticalScroll)
         log.mount(turn)
@@ -139,7 +188,7 @@ class ChatScreen(Screen[None]):
             history = await self.app.history()
             events = run_turn(
                 self.session, turn.prompt, client=client, profile=profile, deployment=deployment,
-                history=history, source="chat", detach=self.app.finish_before_exit,
+                history=history, source="chat", detach=self.app.finish_before_exit, attachments=turn.attachments,
                 on_cancel_not_saved=self.say_not_saved,
             )  # fmt: skip
             async with aclosing(events):
@@ -340,7 +389,7 @@ class ChatScreen(Screen[None]):
             return
         if turn is self.query(TurnView).last():
             self.session.retry(turn.prompt)  # the unfinished exchange is replaced, not repeated
-        self.start_turn(turn.prompt)
+        self.start_turn(turn.prompt, turn.attachments)
 
     def action_toggle_thinking(self) -> None:
         turn = self.current_turn()

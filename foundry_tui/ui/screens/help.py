@@ -30,6 +30,7 @@ ACTION_NOTES: dict[str, tuple[str, str]] = {
     "new_chat": ("Chat", "start a new conversation"),
     "chat_settings": ("Chat", "system prompt, max tokens, temperature, thinking"),
     "app.pick_deployment": ("Chat", "pick, add, remove or check deployments"),
+    "attach": ("Chat", "pick a file; or paste a path, or type @path"),
     "copy_ids": ("Turn", "request-id and apim-request-id, for support"),
     "copy_reply": ("Turn", "the reply's Markdown source"),
     "retry": ("Turn", "send a failed or cancelled prompt again"),

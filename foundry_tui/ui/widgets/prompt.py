@@ -8,7 +8,9 @@ Code) works in every terminal, so both are offered.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual import events
 from textual.binding import Binding
@@ -26,6 +28,13 @@ class PromptInput(TextArea):
         prompt: PromptInput
         text: str
 
+    @dataclass
+    class PathPasted(Message):
+        """A file's path was pasted (a file dragged onto the terminal): it attaches instead of being typed."""
+
+        prompt: PromptInput
+        path: Path
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus", compact=True)
         self.placeholder = "Ask Claude…   Enter sends · ctrl+j or \\ Enter adds a line"
@@ -41,6 +50,13 @@ class PromptInput(TextArea):
             else:
                 self.submit()
 
+    def on_paste(self, event: events.Paste) -> None:
+        """Runs before TextArea's paste handler; `prevent_default` keeps a file's path out of the text."""
+        if (path := pasted_file(event.text)) is not None:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.PathPasted(self, path))
+
     def _backslash_before_cursor(self) -> bool:
         row, column = self.cursor_location
         return column > 0 and self.document.get_line(row)[column - 1] == "\\"
@@ -52,3 +68,19 @@ class PromptInput(TextArea):
 
     def action_newline(self) -> None:
         self.insert("\n")
+
+
+def pasted_file(text: str) -> Path | None:
+    """The existing file a paste names ('/a/b.png', "'/a/my file.pdf'", '/a/my\\ file.pdf'), else None."""
+    text = text.strip()
+    if not text or "\n" in text or len(text) > 4096:
+        return None
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return None
+    path = Path(words[0]).expanduser() if len(words) == 1 else None
+    try:
+        return path if path is not None and path.is_file() else None
+    except OSError:
+        return None

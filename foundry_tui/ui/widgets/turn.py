@@ -16,11 +16,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Collapsible, Static
 
+from foundry_tui.attachments import Attachment
 from foundry_tui.config.profile import Price
 from foundry_tui.format import request_ids
 from foundry_tui.safetext import terminal_line, terminal_text
 from foundry_tui.session.chat import REFUSAL_NOTE
 from foundry_tui.ui.format import partial_footer, turn_footer
+from foundry_tui.ui.widgets.attachments import attachment_line
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.problem import ProblemView
 
@@ -53,10 +55,12 @@ class TurnView(Vertical, can_focus=True):
         state: str = "streaming",
         result: TurnResult | None = None,
         error: FoundryError | None = None,
+        attachments: list[Attachment] | None = None,
     ) -> None:
         """A new turn streams; one from history passes its reply, thinking, final state, result and error."""
         super().__init__(classes="turn")
         self.prompt = prompt
+        self.attachments = attachments or []  # sent with the prompt, and again by a retry
         self.deployment = deployment
         self.state = state
         self.result = result
@@ -73,6 +77,8 @@ class TurnView(Vertical, can_focus=True):
         self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
+        if self.attachments:
+            yield attachment_line(self.attachments)
         yield Static(terminal_text(self.prompt), classes="user-prompt", markup=False)
         yield MarkdownView(self.reply_source, classes="reply")
         yield Static("waiting for the first token…", classes="turn-status")
