@@ -14,7 +14,6 @@ from foundry_tui.emulator.replies import compose_reply, split_into_deltas
 from foundry_tui.ui.markdown_blocks import BlockSplitter
 from foundry_tui.ui.widgets.markdown_view import (
     CHUNK_MAX_LINES,
-    ChunkCache,
     MarkdownView,
     chunk_bounds,
     fence_code,
@@ -84,7 +83,7 @@ def test_a_chunked_fence_renders_exactly_like_richs_code_block():
     console = Console(width=90, color_system="truecolor", force_terminal=True)
     options = console.options.update(width=90)
     whole = console.render_lines(Markdown(f"```python\n{code}\n```", code_theme="monokai"), options, pad=False, new_lines=False)
-    chunked = render_fence("python", code.split("\n"), console, 90, "monokai", ChunkCache())
+    chunked = render_fence("python", code.split("\n"), console, 90, "monokai")
     assert len(chunk_bounds(len(code.split("\n")), code.split("\n"))) > 2
     assert [list(strip) for strip in chunked] == whole
 
@@ -103,6 +102,13 @@ def screen_lines(view: MarkdownView) -> list[list]:
     return [list(view.render_line(y)) for y in range(view.size.height)]
 
 
+async def rendered_lines(pilot, view: MarkdownView) -> list[list]:
+    """Every line of the view once all of it has rendered (pieces out of view wait for idle time)."""
+    view.ensure_rendered()
+    await pilot.pause()
+    return screen_lines(view)
+
+
 async def test_streamed_reply_renders_identically_to_a_one_shot_render():
     """Issue #5: the final render of a streamed reply equals the one-shot render, line and style."""
     deltas = split_into_deltas(REPORT)
@@ -115,11 +121,11 @@ async def test_streamed_reply_renders_identically_to_a_one_shot_render():
                 await pilot.pause()
         view.finish()
         await pilot.pause()
-        streamed = screen_lines(view)
+        streamed = await rendered_lines(pilot, view)
     one_shot_app = ViewApp(REPORT)
     async with one_shot_app.run_test(size=(110, 40)) as pilot:
         await pilot.pause()
-        reference = screen_lines(one_shot_app.query_one(MarkdownView))
+        reference = await rendered_lines(pilot, one_shot_app.query_one(MarkdownView))
     assert len(streamed) > 200
     assert streamed == reference
 

@@ -40,6 +40,7 @@ WELCOME = (
     "Type a prompt and press Enter.  ctrl+j (or \\ then Enter) adds a line · Esc cancels a reply · "
     "ctrl+o picks the deployment · F1 lists every key."
 )
+PRERENDER_STEP = 0.01  # seconds of rendering per idle moment: keys and frames stay prompt
 
 
 class StatusBar(Static):
@@ -136,6 +137,7 @@ class ChatScreen(Screen[None]):
             async with aclosing(events):
                 async for event in events:
                     self.show_event(turn, event)
+            self.prerender_history()  # the part of the reply that streamed past unseen
         except asyncio.CancelledError:
             if turn.is_attached:  # not when the app is closing around it
                 turn.cancelled()
@@ -213,10 +215,10 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="prerender")
     async def prerender_history(self) -> None:
-        """Render lazy replies newest first, one per idle moment, so scrolling up finds them ready."""
+        """Render what was not drawn yet, newest first, a few ms per idle moment, so scrolling up
+        finds it ready (a resumed conversation, or the part of a long reply that streamed past)."""
         for view in reversed(self.query(MarkdownView).nodes):
-            if not view.is_rendered:
-                view.ensure_rendered()
+            while not view.render_some(PRERENDER_STEP):
                 await asyncio.sleep(0.002)
 
     # -- actions -----------------------------------------------------------------------------

@@ -9,12 +9,20 @@ Code fences are the exception to "one block is cheap": re-highlighting a 400-lin
 frame costs ~80 ms. So fences render in chunks of lines cut at blank lines (where lexer state is
 almost always neutral); a growing fence re-renders only its last chunk. Streaming and one-shot
 renders cut identically, so they produce the same strips.
+
+Nothing is rendered before it is drawn. A reply is a list of pieces (a block, or a chunk of a
+fence), each laid out at an estimated height until the compositor first asks for one of its lines;
+then it renders and its true height replaces the estimate. So a flood costs what the last
+screenful costs, and the rest renders in idle time (`render_some`), newest first.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from bisect import bisect_right
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -42,31 +50,50 @@ CHUNK_MAX_LINES = 48  # …or here at the latest, which bounds the cost of a gro
 
 
 
+@dataclass(eq=False)
+class Piece:
+    """Some lines of a reply, rendered when first needed; until then laid out at `estimate` lines."""
+
+    render: Callable[[], list[Strip]]
+    estimate: int
+    lines: list[Strip] | None = None
+
+    @classmethod
+    def ready(cls, lines: list[Strip]) -> Piece:
+        return cls(lambda: lines, len(lines), lines)
+
+    @property
+    def height(self) -> int:
+        return self.estimate if self.lines is None else len(self.lines)
+
+    def rendered(self) -> list[Strip]:
+        if self.lines is None:
+            self.lines = self.render()
+        return self.lines
+
+
 class ChunkCache:
-    """Rendered fence chunks, kept only while the block being streamed still uses them."""
+    """Fence chunks as pieces, kept only while the block being streamed still uses them."""
 
     def __init__(self) -> None:
-        self._strips: dict[tuple[str, str], list[Strip]] = {}
+        self._pieces: dict[tuple[str, str], Piece] = {}
         self._used: set[tuple[str, str]] = set()
 
-    def get(self, key: tuple[str, str], render: Callable[[], list[Strip]]) -> list[Strip]:
+    def get(self, key: tuple[str, str], make: Callable[[], Piece]) -> Piece:
         self._used.add(key)
-        if key not in self._strips:
-            self._strips[key] = render()
-        return self._strips[key]
+        if key not in self._pieces:
+            self._pieces[key] = make()
+        return self._pieces[key]
 
     def start_round(self) -> None:
         self._used = set()
 
     def drop_unused(self) -> None:
-        self._strips = {key: self._strips[key] for key in self._used}
+        self._pieces = {key: self._pieces[key] for key in self._used}
 
 
-def render_block(source: str, console: Console, width: int, code_theme: str, chunks: ChunkCache) -> list[Strip]:
-    """Strips for one top-level block; `chunks` carries rendered fence chunks between calls."""
-    fence = fence_code(source)
-    if fence is not None:
-        return render_fence(*fence, console, width, code_theme, chunks)
+def render_block(source: str, console: Console, width: int, code_theme: str) -> list[Strip]:
+    """Strips for one top-level block other than a fence (fences render chunk by chunk)."""
     return _trim_blank_edges(_rich_lines(shared_parser_markdown(source, code_theme), console, width))
 
 
@@ -136,18 +163,26 @@ def chunk_bounds(line_count: int, lines: list[str]) -> list[tuple[int, int]]:
     return bounds
 
 
-def render_fence(lexer: str, lines: list[str], console: Console, width: int, code_theme: str, chunks: ChunkCache) -> list[Strip]:
-    """Rich's CodeBlock look (Syntax, padding 1), built chunk by chunk from the cache."""
+def fence_padding(width: int, code_theme: str) -> Strip:
+    """The blank line Rich's CodeBlock puts above and below the code, in the theme's background."""
     from rich.syntax import Syntax
 
-    background = Syntax.get_theme(code_theme).get_background_style()
-    padding_line = Strip([Segment(" " * width, background)], width)
-    strips = [padding_line]
+    return Strip([Segment(" " * width, Syntax.get_theme(code_theme).get_background_style())], width)
+
+
+def render_fence_chunk(lexer: str, code: str, console: Console, width: int, code_theme: str) -> list[Strip]:
+    from rich.syntax import Syntax
+
+    return _rich_lines(Syntax(code, lexer, theme=code_theme, word_wrap=True, padding=(0, 1)), console, width)
+
+
+def render_fence(lexer: str, lines: list[str], console: Console, width: int, code_theme: str) -> list[Strip]:
+    """Rich's CodeBlock look (Syntax, padding 1), built chunk by chunk as the view builds it."""
+    padding = fence_padding(width, code_theme)
+    strips = [padding]
     for start, end in chunk_bounds(len(lines), lines):
-        code = "\n".join(lines[start:end])
-        syntax = Syntax(code, lexer, theme=code_theme, word_wrap=True, padding=(0, 1))
-        strips.extend(chunks.get((lexer, code), partial(_rich_lines, syntax, console, width)))
-    strips.append(padding_line)
+        strips.extend(render_fence_chunk(lexer, "\n".join(lines[start:end]), console, width, code_theme))
+    strips.append(padding)
     return strips
 
 
@@ -156,12 +191,10 @@ def _rich_lines(renderable: RenderableType, console: Console, width: int) -> lis
     return [Strip(line) for line in console.render_lines(renderable, options, pad=False, new_lines=False)]
 
 
-def estimate_height(blocks: list[str], width: int) -> int:
-    """Lines a reply will take, without rendering it: keeps a long history cheap to load."""
+def estimate_lines(text: str, width: int) -> int:
+    """Lines `text` will take once wrapped, without rendering it: keeps what is out of view cheap."""
     width = max(width - 2, 1)
-    lines = sum(max(1, -(-len(line) // width)) for block in blocks for line in block.split("\n"))
-    fences = sum(1 for block in blocks if block.startswith(("```", "~~~")))
-    return lines + 2 * fences + BLOCK_GAP * max(len(blocks) - 1, 0)
+    return sum(max(1, -(-len(line) // width)) for line in text.split("\n"))
 
 
 class MarkdownView(Widget):
@@ -182,12 +215,13 @@ class MarkdownView(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._splitter = BlockSplitter()
         self._width = 0
-        self._final_lines: list[Strip] = []
-        self._rendered_blocks = 0
-        self._tail_lines: list[Strip] = []
+        self._final: list[Piece] = []  # the pieces of every final block, in order
+        self._laid_out_blocks = 0
+        self._tail: list[Piece] = []
+        self._tail_source = ""
+        self._starts: list[int] | None = None  # first line of each piece; None when out of date
         self._chunks = ChunkCache()
-        self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the cached strips
-        self._lazy = bool(markdown)  # a reply from history renders when first shown
+        self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the pieces
         if markdown:
             self._splitter.append(terminal_text(markdown))
             self._splitter.finish()
@@ -207,15 +241,14 @@ class MarkdownView(Widget):
         self.refresh(layout=True)  # the streaming reserve goes
 
     def notify_style_update(self) -> None:
-        """Cached strips carry the colours they were rendered with: redo them only if those changed
-        (a class change on the turn around this view also lands here, and must not re-render a
-        long reply). They are redone here and now: nothing else would ask for them again until
-        the next layout, so dropping them alone left the reply blank (focus, theme switch)."""
+        """Pieces carry the colours they were rendered with: drop them only if those changed (a
+        class change on the turn around this view also lands here, and must not re-render a long
+        reply). The visible ones render again when next drawn."""
         super().notify_style_update()
         if self._width and self._rendered_with != self._style_key():
             width = self._width
             self._invalidate()
-            self._update_strips(width)
+            self._update_pieces(width)
             self.refresh(layout=True)
 
     def _style_key(self) -> tuple[str, Style]:
@@ -223,9 +256,11 @@ class MarkdownView(Widget):
 
     def _invalidate(self) -> None:
         self._width = 0
-        self._final_lines = []
-        self._rendered_blocks = 0
-        self._tail_lines = []
+        self._final = []
+        self._laid_out_blocks = 0
+        self._tail = []
+        self._tail_source = ""
+        self._starts = None
         self._chunks = ChunkCache()
 
     def _refresh_content(self) -> None:
@@ -233,78 +268,155 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
             return
         before = self._height()
-        self._update_strips(self._width)
+        self._update_pieces(self._width)
         # A new height re-lays out and repaints the whole screen; the same height repaints this view.
         self.refresh(layout=self._height() != before)
+
+    def _pieces(self) -> list[Piece]:
+        return self._final + self._tail
+
+    def _line_starts(self) -> list[int]:
+        if self._starts is None:
+            starts, line = [], 0
+            for piece in self._pieces():
+                starts.append(line)
+                line += piece.height
+            self._starts = starts
+        return self._starts
+
+    def _lines(self) -> int:
+        pieces = self._pieces()
+        return self._line_starts()[-1] + pieces[-1].height if pieces else 0
 
     def _height(self) -> int:
         """Lines to lay out. While streaming, the height grows in steps of STREAM_RESERVE blank lines
         below the text, so most frames repaint this view alone instead of re-laying out the screen."""
-        lines = len(self._final_lines) + len(self._tail_lines)
+        lines = self._lines()
         if not self._splitter.streaming or lines < STREAM_RESERVE * 2:
             return lines
         return -(-lines // STREAM_RESERVE) * STREAM_RESERVE
 
-    def _update_strips(self, width: int) -> None:
-        """Render new final blocks and the tail at `width`; finished blocks are never redone."""
+    def _update_pieces(self, width: int) -> None:
+        """Pieces for new final blocks and the tail at `width`: laid out, not rendered."""
         if width != self._width:
             self._invalidate()
             self._width = width
             self._rendered_with = self._style_key()
-        console = self.app.console
-        theme = markdown_theme(self)
         code_theme = "monokai" if self.app.current_theme.dark else "friendly"
-        with console.use_theme(theme):
-            final = self._splitter.final
-            for source in final[self._rendered_blocks :]:
-                self._final_lines.extend(self._block_lines(source, bool(self._final_lines), width, code_theme))
-            self._rendered_blocks = len(final)
-            tail = self._splitter.tail
+        final = self._splitter.final
+        for source in final[self._laid_out_blocks :]:
+            self._final.extend(self._block_pieces(source, bool(self._final), code_theme))
+        self._laid_out_blocks = len(final)
+        tail = self._splitter.tail
+        if tail != self._tail_source:
             self._chunks.start_round()
-            self._tail_lines = self._block_lines(tail, bool(self._final_lines), width, code_theme) if tail.strip() else []
+            self._tail = self._block_pieces(tail, bool(self._final), code_theme) if tail.strip() else []
             self._chunks.drop_unused()
+            self._tail_source = tail
+        self._starts = None
+
+    def _block_pieces(self, source: str, gap: bool, code_theme: str) -> list[Piece]:
+        width = self._width
+        pieces = [Piece.ready([Strip.blank(width, self.rich_style)] * BLOCK_GAP)] if gap else []
+        fence = fence_code(source)
+        if fence is None:
+            render = partial(render_block, source, self.app.console, width, code_theme)
+            return [*pieces, Piece(partial(self._styled, render), estimate_lines(source, width))]
+        lexer, lines = fence
+        padding = Piece.ready(self._fit([fence_padding(width, code_theme)]))
+        pieces.append(padding)
+        for start, end in chunk_bounds(len(lines), lines):
+            code = "\n".join(lines[start:end])
+            render = partial(render_fence_chunk, lexer, code, self.app.console, width, code_theme)
+            pieces.append(self._chunks.get((lexer, code), partial(self._lazy_piece, render, code)))
+        pieces.append(padding)
+        return pieces
+
+    def _lazy_piece(self, render: Callable[[], list[Strip]], text: str) -> Piece:
+        return Piece(partial(self._styled, render), estimate_lines(text, self._width))
+
+    def _styled(self, render: Callable[[], list[Strip]]) -> list[Strip]:
+        with self.app.console.use_theme(markdown_theme(self)):
+            return self._fit(render())
+
+    def _fit(self, lines: list[Strip]) -> list[Strip]:
+        """Lines cropped and styled for this widget once, so repaints cost nothing here."""
+        base, width = self.rich_style, self._width
+        # Built from segments, not with Strip.crop_extend/apply_style: those cache their results on
+        # the strip, often the strip itself, and every discarded tail line became cyclic garbage.
+        return [Strip(list(Segment.apply_style(Segment.adjust_line_length(list(line), width, base), base)), width) for line in lines]
+
+    def _render_piece(self, piece: Piece) -> bool:
+        """Render one piece; True if that changed the view's height (the layout must follow)."""
+        estimate = piece.height
+        piece.rendered()
+        if piece.height == estimate:
+            return False
+        self._starts = None
+        return True
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
 
     @property
     def is_rendered(self) -> bool:
-        return not self._lazy
+        return all(piece.lines is not None for piece in self._pieces())
+
+    def render_some(self, budget: float) -> bool:
+        """Render pieces not drawn yet, newest first, for about `budget` seconds (the chat screen
+        calls this in idle time); True when none is left."""
+        if not self._width:
+            return True
+        deadline = time.perf_counter() + budget
+        moved = False
+        for piece in reversed(self._pieces()):
+            if piece.lines is None:
+                if time.perf_counter() > deadline:
+                    break
+                moved = self._render_piece(piece) or moved
+        else:
+            if moved:
+                self.refresh(layout=True)
+            return True
+        if moved:
+            self.refresh(layout=True)
+        return False
 
     def ensure_rendered(self) -> None:
-        """Render a lazy view now (the chat screen does this in idle time, newest first)."""
-        if self._lazy:
-            self._lazy = False
-            if self.size.width:
-                before = self.size.height
-                self._update_strips(self.size.width)
-                if len(self._final_lines) != before:
-                    self.refresh(layout=True)
+        """Render every piece now (selection, tests)."""
+        if not self._width and self.size.width:
+            self._update_pieces(self.size.width)
+        if self._width:
+            self.render_some(float("inf"))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self._lazy:
-            return estimate_height(self._splitter.final, width)
         if width != self._width and width > 0:
-            self._update_strips(width)
+            self._update_pieces(width)
         return self._height()
 
     def render_line(self, y: int) -> Strip:
-        if self._lazy:  # scrolled into view before the idle pass reached it
-            self.ensure_rendered()
-        elif self.size.width and self._width != self.size.width:
-            self._update_strips(self.size.width)
-        final = self._final_lines
-        if y < len(final):
-            line = final[y]
-        elif y - len(final) < len(self._tail_lines):
-            line = self._tail_lines[y - len(final)]
-        else:
+        if self.size.width and self._width != self.size.width:
+            self._update_pieces(self.size.width)
+        line = self._line_at(y)
+        if line is None:
             return Strip.blank(self.size.width, self.rich_style)
         line = line.apply_offsets(0, y)  # where the mouse is in the text, for selection (cached on the strip)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
             line = self._highlight(line, *span)
         return line
+
+    def _line_at(self, y: int) -> Strip | None:
+        """Line `y`, rendering the piece it falls in if it was only estimated so far."""
+        while y < self._lines():
+            starts = self._line_starts()
+            index = bisect_right(starts, y) - 1
+            piece = self._pieces()[index]
+            if piece.lines is not None:
+                return piece.lines[y - starts[index]]
+            if self._render_piece(piece):  # asked from inside a paint, which would drop a refresh now
+                self.call_later(self.refresh, layout=True)
+        return None
 
     def _highlight(self, line: Strip, start: int, end: int) -> Strip:
         """The selected cells of `line` in the screen's selection style."""
@@ -317,20 +429,9 @@ class MarkdownView(Widget):
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text as drawn (what the mouse went over, not the Markdown source)."""
-        lines = self._final_lines + self._tail_lines
+        self.ensure_rendered()
+        lines = [line for piece in self._pieces() for line in piece.rendered()]
         return selection.extract("\n".join(line.text.rstrip() for line in lines)), "\n"
-
-    def _block_lines(self, source: str, gap: bool, width: int, code_theme: str) -> list[Strip]:
-        """A block's lines, cropped and styled for this widget once, so repaints cost nothing here."""
-        base = self.rich_style
-        lines = render_block(source, self.app.console, width, code_theme, self._chunks)
-        blank = [Strip.blank(width, base)] * BLOCK_GAP if gap else []
-        # Built from segments, not with Strip.crop_extend/apply_style: those cache their results on
-        # the strip, often the strip itself, and every discarded tail line became cyclic garbage.
-        return blank + [
-            Strip(list(Segment.apply_style(Segment.adjust_line_length(list(line), width, base), base)), width)
-            for line in lines
-        ]
 
 
 _THEMES: dict[tuple[str, str], Theme] = {}
