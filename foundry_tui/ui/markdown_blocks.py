@@ -16,17 +16,30 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 
-@lru_cache(maxsize=1)
-def parser() -> MarkdownIt:
-    """Loaded with the first reply, not at start-up."""
+def _commonmark() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """Loaded with the first reply, not at start-up."""
+    return _commonmark()
+
+
+@lru_cache(maxsize=1)
+def block_parser() -> MarkdownIt:
+    """The same parser without its inline pass: where blocks start and end is all a split needs,
+    and skipping inline parsing makes it about a third cheaper."""
+    blocks = _commonmark()
+    blocks.core.ruler.disable(["inline", "text_join"])
+    return blocks
+
+
 def top_level_blocks(text: str) -> list[tuple[int, int]]:
     """(first line, end line) of each top-level block, in the order they appear."""
-    return [token.map for token in parser().parse(text) if token.level == 0 and token.nesting >= 0 and token.map]  # type: ignore[misc]
+    return [token.map for token in block_parser().parse(text) if token.level == 0 and token.nesting >= 0 and token.map]  # type: ignore[misc]
 
 
 class BlockSplitter:

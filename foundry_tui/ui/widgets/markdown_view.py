@@ -42,6 +42,9 @@ if TYPE_CHECKING:  # Rich's Markdown and Syntax pull in markdown-it and Pygments
 
 BLOCK_GAP = 1  # blank lines between top-level blocks
 STREAM_RESERVE = 8  # while streaming, the view grows this many lines at a time
+FEED_CHARS = 8_000  # appended text is parsed this much at a time…
+FEED_SECONDS = 0.02  # …for this long per loop step: a 4 MB delta is taken in over many frames
+HUGE_BLOCK = 32_000  # a longer block renders in parts of about this size
 
 
 FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})([^`]*)$")
@@ -60,7 +63,8 @@ class Piece:
 
     @classmethod
     def ready(cls, lines: list[Strip]) -> Piece:
-        return cls(lambda: lines, len(lines), lines)
+        """Lines known up front (gaps, fence padding): one such piece may stand in many places."""
+        return cls(list, len(lines), lines)
 
     @property
     def height(self) -> int:
@@ -73,13 +77,15 @@ class Piece:
 
 
 class ChunkCache:
-    """Fence chunks as pieces, kept only while the block being streamed still uses them."""
+    """Pieces by (lexer, text), kept only while the block being streamed still uses them."""
 
     def __init__(self) -> None:
         self._pieces: dict[tuple[str, str], Piece] = {}
         self._used: set[tuple[str, str]] = set()
 
     def get(self, key: tuple[str, str], make: Callable[[], Piece]) -> Piece:
+        if key in self._used:  # the same text twice in one round: a piece has one place in a reply
+            return make()
         self._used.add(key)
         if key not in self._pieces:
             self._pieces[key] = make()
@@ -191,6 +197,22 @@ def _rich_lines(renderable: RenderableType, console: Console, width: int) -> lis
     return [Strip(line) for line in console.render_lines(renderable, options, pad=False, new_lines=False)]
 
 
+def block_parts(source: str) -> list[str]:
+    """A huge block (a megabyte-long paragraph) in parts of at most HUGE_BLOCK characters, cut at a
+    line break, else a space, so no one render wraps megabytes on the event loop. Each part renders
+    as Markdown of its own, which can differ from one render of the whole only at the cuts. A cut
+    depends only on the text before it, so cuts hold while the block grows."""
+    parts, start = [], 0
+    while len(source) - start > HUGE_BLOCK:
+        window = (start + HUGE_BLOCK // 2, start + HUGE_BLOCK)
+        cut = max(source.rfind("\n", *window), source.rfind(" ", *window))
+        cut = cut if cut > 0 else start + HUGE_BLOCK
+        parts.append(source[start:cut])
+        start = cut
+    parts.append(source[start:])
+    return parts
+
+
 def estimate_lines(text: str, width: int) -> int:
     """Lines `text` will take once wrapped, without rendering it: keeps what is out of view cheap."""
     width = max(width - 2, 1)
@@ -215,30 +237,53 @@ class MarkdownView(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._splitter = BlockSplitter()
         self._width = 0
-        self._final: list[Piece] = []  # the pieces of every final block, in order
+        self._pieces: list[Piece] = []  # those of the final blocks, then those of the tail
+        self._tail_from = 0  # where the tail's pieces start
         self._laid_out_blocks = 0
-        self._tail: list[Piece] = []
         self._tail_source = ""
-        self._starts: list[int] | None = None  # first line of each piece; None when out of date
+        self._starts: list[int] = []  # first line of each piece, valid for the first `_valid` pieces
+        self._valid = 0
         self._chunks = ChunkCache()
+        self._fixed_pieces: dict[str, Piece] = {}
         self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the pieces
+        self._backlog = ""  # appended text not parsed yet
+        self._finishing = False  # `finish` was called while a backlog was left
         if markdown:
             self._splitter.append(terminal_text(markdown))
             self._splitter.finish()
 
     @property
     def source(self) -> str:
-        return self._splitter.source
+        return self._splitter.source + self._backlog
 
     def append(self, text: str) -> None:
         if text:
-            self._splitter.append(terminal_text(text))
-            self._refresh_content()
+            feeding = bool(self._backlog)
+            self._backlog += terminal_text(text)
+            if not feeding:
+                self._feed()
 
     def finish(self) -> None:
+        if self._backlog:
+            self._finishing = True
+            return
         self._splitter.finish()
         self._refresh_content()
         self.refresh(layout=True)  # the streaming reserve goes
+
+    def _feed(self) -> None:
+        """Parse the backlog FEED_CHARS at a time for up to FEED_SECONDS, and the rest on later loop
+        steps, so one huge delta never holds the loop (keys and frames go between the steps)."""
+        deadline = time.perf_counter() + FEED_SECONDS
+        while self._backlog and time.perf_counter() < deadline:
+            text, self._backlog = self._backlog[:FEED_CHARS], self._backlog[FEED_CHARS:]
+            self._splitter.append(text)
+        self._refresh_content()
+        if self._backlog:
+            self.set_timer(0.001, self._feed)
+        elif self._finishing:
+            self._finishing = False
+            self.finish()
 
     def notify_style_update(self) -> None:
         """Pieces carry the colours they were rendered with: drop them only if those changed (a
@@ -256,12 +301,14 @@ class MarkdownView(Widget):
 
     def _invalidate(self) -> None:
         self._width = 0
-        self._final = []
+        self._pieces = []
+        self._tail_from = 0
         self._laid_out_blocks = 0
-        self._tail = []
         self._tail_source = ""
-        self._starts = None
+        self._starts = []
+        self._valid = 0
         self._chunks = ChunkCache()
+        self._fixed_pieces = {}
 
     def _refresh_content(self) -> None:
         if not self._width:
@@ -272,21 +319,19 @@ class MarkdownView(Widget):
         # A new height re-lays out and repaints the whole screen; the same height repaints this view.
         self.refresh(layout=self._height() != before)
 
-    def _pieces(self) -> list[Piece]:
-        return self._final + self._tail
-
     def _line_starts(self) -> list[int]:
-        if self._starts is None:
-            starts, line = [], 0
-            for piece in self._pieces():
-                starts.append(line)
-                line += piece.height
-            self._starts = starts
-        return self._starts
+        """Brought up to date from the first piece that changed: a growing reply costs its tail."""
+        starts, pieces = self._starts, self._pieces
+        del starts[self._valid :]
+        line = starts[-1] + pieces[len(starts) - 1].height if starts else 0
+        for piece in pieces[len(starts) :]:
+            starts.append(line)
+            line += piece.height
+        self._valid = len(starts)
+        return starts
 
     def _lines(self) -> int:
-        pieces = self._pieces()
-        return self._line_starts()[-1] + pieces[-1].height if pieces else 0
+        return self._line_starts()[-1] + self._pieces[-1].height if self._pieces else 0
 
     def _height(self) -> int:
         """Lines to lay out. While streaming, the height grows in steps of STREAM_RESERVE blank lines
@@ -304,26 +349,32 @@ class MarkdownView(Widget):
             self._rendered_with = self._style_key()
         code_theme = "monokai" if self.app.current_theme.dark else "friendly"
         final = self._splitter.final
-        for source in final[self._laid_out_blocks :]:
-            self._final.extend(self._block_pieces(source, bool(self._final), code_theme))
-        self._laid_out_blocks = len(final)
         tail = self._splitter.tail
-        if tail != self._tail_source:
-            self._chunks.start_round()
-            self._tail = self._block_pieces(tail, bool(self._final), code_theme) if tail.strip() else []
-            self._chunks.drop_unused()
-            self._tail_source = tail
-        self._starts = None
+        if len(final) == self._laid_out_blocks and tail == self._tail_source:
+            return
+        del self._pieces[self._tail_from :]
+        self._valid = min(self._valid, self._tail_from)
+        self._chunks.start_round()
+        for source in final[self._laid_out_blocks :]:
+            self._pieces.extend(self._block_pieces(source, bool(self._pieces), code_theme))
+        self._laid_out_blocks = len(final)
+        self._tail_from = len(self._pieces)
+        if tail.strip():
+            self._pieces.extend(self._block_pieces(tail, bool(self._pieces), code_theme))
+        self._chunks.drop_unused()
+        self._tail_source = tail
 
     def _block_pieces(self, source: str, gap: bool, code_theme: str) -> list[Piece]:
         width = self._width
-        pieces = [Piece.ready([Strip.blank(width, self.rich_style)] * BLOCK_GAP)] if gap else []
+        pieces = [self._fixed("gap", lambda: [Strip.blank(width, self.rich_style)] * BLOCK_GAP)] if gap else []
         fence = fence_code(source)
         if fence is None:
-            render = partial(render_block, source, self.app.console, width, code_theme)
-            return [*pieces, Piece(partial(self._styled, render), estimate_lines(source, width))]
+            for part in block_parts(source):
+                render = partial(render_block, part, self.app.console, width, code_theme)
+                pieces.append(self._chunks.get(("", part), partial(self._lazy_piece, render, part)))
+            return pieces
         lexer, lines = fence
-        padding = Piece.ready(self._fit([fence_padding(width, code_theme)]))
+        padding = self._fixed(code_theme, lambda: self._fit([fence_padding(width, code_theme)]))
         pieces.append(padding)
         for start, end in chunk_bounds(len(lines), lines):
             code = "\n".join(lines[start:end])
@@ -331,6 +382,12 @@ class MarkdownView(Widget):
             pieces.append(self._chunks.get((lexer, code), partial(self._lazy_piece, render, code)))
         pieces.append(padding)
         return pieces
+
+    def _fixed(self, name: str, lines: Callable[[], list[Strip]]) -> Piece:
+        """The shared gap or fence padding piece: thousands of blocks, a handful of objects."""
+        if name not in self._fixed_pieces:
+            self._fixed_pieces[name] = Piece.ready(lines())
+        return self._fixed_pieces[name]
 
     def _lazy_piece(self, render: Callable[[], list[Strip]], text: str) -> Piece:
         return Piece(partial(self._styled, render), estimate_lines(text, self._width))
@@ -346,13 +403,14 @@ class MarkdownView(Widget):
         # the strip, often the strip itself, and every discarded tail line became cyclic garbage.
         return [Strip(list(Segment.apply_style(Segment.adjust_line_length(list(line), width, base), base)), width) for line in lines]
 
-    def _render_piece(self, piece: Piece) -> bool:
+    def _render_piece(self, index: int) -> bool:
         """Render one piece; True if that changed the view's height (the layout must follow)."""
+        piece = self._pieces[index]
         estimate = piece.height
         piece.rendered()
         if piece.height == estimate:
             return False
-        self._starts = None
+        self._valid = min(self._valid, index + 1)
         return True
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
@@ -360,27 +418,23 @@ class MarkdownView(Widget):
 
     @property
     def is_rendered(self) -> bool:
-        return all(piece.lines is not None for piece in self._pieces())
+        return all(piece.lines is not None for piece in self._pieces)
 
     def render_some(self, budget: float) -> bool:
-        """Render pieces not drawn yet, newest first, for about `budget` seconds (the chat screen
-        calls this in idle time); True when none is left."""
-        if not self._width:
-            return True
+        """Render pieces not drawn yet, newest first, for about `budget` seconds and at least one
+        (the chat screen calls this in idle time); True when none is left."""
+        pieces = self._pieces if self._width else []
+        pending = [index for index in range(len(pieces) - 1, -1, -1) if pieces[index].lines is None]
         deadline = time.perf_counter() + budget
-        moved = False
-        for piece in reversed(self._pieces()):
-            if piece.lines is None:
-                if time.perf_counter() > deadline:
-                    break
-                moved = self._render_piece(piece) or moved
-        else:
-            if moved:
-                self.refresh(layout=True)
-            return True
+        moved = rendered = 0
+        for index in pending:
+            moved += self._render_piece(index)
+            rendered += 1
+            if time.perf_counter() > deadline:
+                break
         if moved:
             self.refresh(layout=True)
-        return False
+        return rendered == len(pending)
 
     def ensure_rendered(self) -> None:
         """Render every piece now (selection, tests)."""
@@ -411,10 +465,10 @@ class MarkdownView(Widget):
         while y < self._lines():
             starts = self._line_starts()
             index = bisect_right(starts, y) - 1
-            piece = self._pieces()[index]
+            piece = self._pieces[index]
             if piece.lines is not None:
                 return piece.lines[y - starts[index]]
-            if self._render_piece(piece):  # asked from inside a paint, which would drop a refresh now
+            if self._render_piece(index):  # asked from inside a paint, which would drop a refresh now
                 self.call_later(self.refresh, layout=True)
         return None
 
@@ -430,7 +484,7 @@ class MarkdownView(Widget):
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text as drawn (what the mouse went over, not the Markdown source)."""
         self.ensure_rendered()
-        lines = [line for piece in self._pieces() for line in piece.rendered()]
+        lines = [line for piece in self._pieces for line in piece.rendered()]
         return selection.extract("\n".join(line.text.rstrip() for line in lines)), "\n"
 
 
