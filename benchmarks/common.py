@@ -8,6 +8,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+SIZE = (120, 40)
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark did not finish")
+        await asyncio.sleep(0.002)
+
 
 @dataclass
 class Figure:

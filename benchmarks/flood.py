@@ -16,11 +16,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
 from textual import events
 
-from benchmarks.common import Figure, FrameLog, LoopProbe, percentile
-from benchmarks.render import SIZE, wait_for
+from benchmarks.common import SIZE, Figure, FrameLog, LoopProbe, percentile, wait_for
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import Profile, RequestDefaults
 from foundry_tui.config.secrets import Secrets
@@ -50,19 +48,24 @@ def emulator_process() -> Iterator[tuple[str, str]]:
         server.stdout.close()
 
 
-class SteeredTransport(httpx.AsyncBaseTransport):
-    """The real network, with the emulator's steering headers on every request."""
+class SteeredTransport:
+    """The real network, with the emulator's steering headers on every request. An httpx transport
+    in all but name: httpx is imported by the app, when the app imports it, not by the benchmark."""
 
     def __init__(self, headers: dict[str, str]) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
+        self._inner = None
         self._headers = headers
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request):
+        import httpx
+
+        self._inner = self._inner or httpx.AsyncHTTPTransport()
         request.headers.update(self._headers)
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        if self._inner is not None:
+            await self._inner.aclose()
 
 
 def network_app(url: str, key: str, headers: dict[str, str]) -> FoundryApp:
@@ -77,6 +80,8 @@ def network_app(url: str, key: str, headers: dict[str, str]) -> FoundryApp:
 
 async def bare_read(url: str, key: str, deltas: int) -> float:
     """Seconds to read the whole stream with httpx and nothing else: the network's share."""
+    import httpx
+
     body = {"model": DEPLOYMENT, "max_tokens": MAX_TOKENS, "stream": True, "messages": [{"role": "user", "content": "bench"}]}
     headers = {"api-key": key, "anthropic-version": "2023-06-01", "x-emulator-reply-tokens": str(deltas)}
     async with httpx.AsyncClient(timeout=60) as client:
@@ -118,8 +123,9 @@ async def flood(url: str, key: str, deltas: int) -> dict[str, float]:
 
 
 FIRST_TURN = """
-import asyncio, json, sys, time
+import asyncio, json, sys
 from benchmarks.flood import first_turn
+assert "httpx" not in sys.modules and "markdown_it" not in sys.modules  # the app's own imports are measured
 print(json.dumps(asyncio.run(first_turn(sys.argv[1], sys.argv[2]))))
 """
 

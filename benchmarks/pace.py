@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from benchmarks.common import Figure, LoopProbe, percentile
+from benchmarks.common import SIZE, Figure, LoopProbe, percentile, wait_for
 from benchmarks.recorded import recording
-from benchmarks.render import SIZE, bench_app, wait_for
+from benchmarks.render import bench_app
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.prompt import PromptInput
 
