@@ -121,6 +121,7 @@ class ChatScreen(Screen[None]):
     async def stream_turn(self, turn: TurnView, profile: Profile, deployment: str) -> None:
         """Render the events of one `run_turn()`; whatever happens, the turn does not stay streaming."""
         from foundry_tui.service.errors import SetupError, StreamError
+        from foundry_tui.service.events import TextDelta
         from foundry_tui.session.turn import BUG_HINT, run_turn
 
         try:
@@ -136,7 +137,10 @@ class ChatScreen(Screen[None]):
             )  # fmt: skip
             async with aclosing(events):
                 async for event in events:
-                    self.show_event(turn, event)
+                    if type(event) is TextDelta:  # most events, thousands a second in a flood
+                        turn.add_text(event.text)
+                    else:
+                        self.show_event(turn, event)
             self.prerender_history()  # the part of the reply that streamed past unseen
         except asyncio.CancelledError:
             if turn.is_attached:  # not when the app is closing around it
