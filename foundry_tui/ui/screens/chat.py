@@ -141,7 +141,7 @@ class ChatScreen(Screen[None]):
                         turn.add_text(event.text)
                     else:
                         self.show_event(turn, event)
-            self.prerender_history()  # the part of the reply that streamed past unseen
+            self.call_after_refresh(self.prerender_history)  # what streamed past unseen, after the last frame
         except asyncio.CancelledError:
             if turn.is_attached:  # not when the app is closing around it
                 turn.cancelled()
