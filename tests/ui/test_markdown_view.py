@@ -11,16 +11,15 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 
 from foundry_tui.emulator.replies import compose_reply, split_into_deltas
-from foundry_tui.ui.markdown_blocks import BlockSplitter
-from foundry_tui.ui.widgets.markdown_view import (
+from foundry_tui.ui.markdown_blocks import (
     CHUNK_MAX_LINES,
     HUGE_BLOCK,
-    MarkdownView,
+    BlockSplitter,
     block_parts,
     chunk_bounds,
     fence_code,
-    render_fence,
 )
+from foundry_tui.ui.widgets.markdown_view import MarkdownView, render_fence
 
 REPORT = compose_reply("Write a long report with code and a table", "tests", 3000)
 

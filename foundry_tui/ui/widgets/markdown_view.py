@@ -18,7 +18,6 @@ screenful costs, and the rest renders in idle time (`render_some`), newest first
 
 from __future__ import annotations
 
-import re
 import time
 from bisect import bisect_right
 from collections.abc import Callable
@@ -35,7 +34,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from foundry_tui.safetext import terminal_text
-from foundry_tui.ui.markdown_blocks import BlockSplitter, parser
+from foundry_tui.ui.markdown_blocks import BlockSplitter, block_parts, chunk_bounds, estimate_lines, fence_code, parser
 
 if TYPE_CHECKING:  # Rich's Markdown and Syntax pull in markdown-it and Pygments: loaded on first render
     from rich.console import Console, RenderableType
@@ -44,15 +43,6 @@ BLOCK_GAP = 1  # blank lines between top-level blocks
 STREAM_RESERVE = 8  # while streaming, the view grows this many lines at a time
 FEED_CHARS = 8_000  # appended text is parsed this much at a time…
 FEED_SECONDS = 0.02  # …for this long per loop step: a 4 MB delta is taken in over many frames
-HUGE_BLOCK = 32_000  # a longer block renders in parts of about this size
-
-
-FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})([^`]*)$")
-CHUNK_MIN_LINES = 16  # a chunk ends at the first blank line after this many lines…
-CHUNK_MAX_LINES = 48  # …or here at the latest, which bounds the cost of a growing fence
-
-
-
 @dataclass(eq=False)
 class Piece:
     """Some lines of a reply, rendered when first needed; until then laid out at `estimate` lines."""
@@ -138,37 +128,6 @@ def _trim_blank_edges(lines: list[Strip]) -> list[Strip]:
     return lines[start:end]
 
 
-def fence_code(source: str) -> tuple[str, list[str]] | None:
-    """(lexer name, code lines) of a fenced code block, open or closed; None for other blocks."""
-    first, _, rest = source.partition("\n")
-    opener = FENCE_OPEN.match(first)
-    if opener is None:
-        return None
-    marker = opener.group(1)
-    lines = rest.split("\n")
-    if len(lines) > 1 or lines[0]:
-        closing = lines[-1].strip()
-        if closing.startswith(marker[0] * len(marker)) and not closing.strip(marker[0]):
-            lines.pop()
-    code = "\n".join(lines).rstrip()  # as Rich's CodeBlock does
-    if not code:
-        return None
-    return (opener.group(2).strip().partition(" ")[0] or "text"), code.split("\n")
-
-
-def chunk_bounds(line_count: int, lines: list[str]) -> list[tuple[int, int]]:
-    """Cut points depend only on the lines before them, so they never move as a fence grows."""
-    bounds = []
-    start = 0
-    for index in range(1, line_count):
-        size = index - start
-        if size >= CHUNK_MAX_LINES or (size >= CHUNK_MIN_LINES and not lines[index].strip()):
-            bounds.append((start, index))
-            start = index
-    bounds.append((start, line_count))
-    return bounds
-
-
 def fence_padding(width: int, code_theme: str) -> Strip:
     """The blank line Rich's CodeBlock puts above and below the code, in the theme's background."""
     from rich.syntax import Syntax
@@ -195,28 +154,6 @@ def render_fence(lexer: str, lines: list[str], console: Console, width: int, cod
 def _rich_lines(renderable: RenderableType, console: Console, width: int) -> list[Strip]:
     options = console.options.update(width=width, min_width=width, max_width=width, height=None)
     return [Strip(line) for line in console.render_lines(renderable, options, pad=False, new_lines=False)]
-
-
-def block_parts(source: str) -> list[str]:
-    """A huge block (a megabyte-long paragraph) in parts of at most HUGE_BLOCK characters, cut at a
-    line break, else a space, so no one render wraps megabytes on the event loop. Each part renders
-    as Markdown of its own, which can differ from one render of the whole only at the cuts. A cut
-    depends only on the text before it, so cuts hold while the block grows."""
-    parts, start = [], 0
-    while len(source) - start > HUGE_BLOCK:
-        window = (start + HUGE_BLOCK // 2, start + HUGE_BLOCK)
-        cut = max(source.rfind("\n", *window), source.rfind(" ", *window))
-        cut = cut if cut > 0 else start + HUGE_BLOCK
-        parts.append(source[start:cut])
-        start = cut
-    parts.append(source[start:])
-    return parts
-
-
-def estimate_lines(text: str, width: int) -> int:
-    """Lines `text` will take once wrapped, without rendering it: keeps what is out of view cheap."""
-    width = max(width - 2, 1)
-    return sum(max(1, -(-len(line) // width)) for line in text.split("\n"))
 
 
 class MarkdownView(Widget):
