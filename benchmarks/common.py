@@ -8,6 +8,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+SIZE = (120, 40)
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark did not finish")
+        await asyncio.sleep(0.002)
+
 
 @dataclass
 class Figure:
@@ -79,3 +89,42 @@ async def key_to_frame(app, frames: FrameLog, key: str, changed: Callable[[], bo
             raise TimeoutError(f"{key} had no effect")
         await asyncio.sleep(0.0005)
     return await frames.first_after(time.perf_counter()) - started
+
+
+class LoopProbe:
+    """While running: a 5 ms ticker's lateness (event-loop steps) and key echo into `prompt`."""
+
+    TICK = 0.005
+
+    def __init__(self, prompt) -> None:
+        self.prompt = prompt
+        self.stalls: list[float] = []
+        self.echoes: list[float] = []
+        self._running = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._running = True
+        self._tasks = [asyncio.create_task(self._ticker()), asyncio.create_task(self._typist())]
+
+    async def stop(self) -> None:
+        self._running = False
+        await asyncio.gather(*self._tasks)
+
+    async def _ticker(self) -> None:
+        while self._running:
+            before = time.perf_counter()
+            await asyncio.sleep(self.TICK)
+            self.stalls.append(time.perf_counter() - before - self.TICK)
+
+    async def _typist(self) -> None:
+        from textual import events
+
+        while self._running:
+            await asyncio.sleep(0.1)
+            expected = self.prompt.text + "x"
+            pressed = time.perf_counter()
+            self.prompt.app._driver.send_message(events.Key("x", "x"))  # as real terminal input arrives
+            while self.prompt.text != expected and self._running:
+                await asyncio.sleep(0.001)
+            self.echoes.append(time.perf_counter() - pressed)

@@ -12,9 +12,9 @@ import subprocess
 import sys
 import time
 
-from benchmarks.common import Figure, FrameLog, key_to_frame, percentile
+from benchmarks.common import SIZE, Figure, FrameLog, key_to_frame, percentile
 from benchmarks.recorded import recording
-from benchmarks.render import SIZE, bench_app
+from benchmarks.render import bench_app
 from foundry_tui.service.messages import TurnResult, Usage
 from foundry_tui.ui.widgets.turn import TurnView
 

@@ -11,16 +11,14 @@ import time
 from collections.abc import AsyncIterator
 
 import httpx
-from textual import events
 
-from benchmarks.common import Figure, percentile
+from benchmarks.common import SIZE, Figure, LoopProbe, percentile, wait_for
 from benchmarks.recorded import recording
-from benchmarks.render import SIZE, bench_app, wait_for
+from benchmarks.render import bench_app
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.prompt import PromptInput
 
 RATE = 500.0
-TICK = 0.005
 
 
 class PacedSource:
@@ -83,40 +81,21 @@ async def run(quick: bool) -> list[Figure]:
         shown.append((time.perf_counter(), len(view.source)))
 
     MarkdownView.append = recording_append  # type: ignore[method-assign]
-    stalls: list[float] = []
-    echoes: list[float] = []
     try:
         async with app.run_test(size=SIZE) as pilot:
             prompt = app.screen.query_one(PromptInput)
             await app.history()  # the app's one-time start-up work is the start benchmark's subject
             await pilot.pause(0.2)
+            probe = LoopProbe(prompt)
             turn = app.screen.start_turn("bench")
-            streaming = True
-
-            async def ticker() -> None:
-                while streaming:
-                    before = time.perf_counter()
-                    await asyncio.sleep(TICK)
-                    stalls.append(time.perf_counter() - before - TICK)
-
-            async def typist() -> None:
-                while streaming:
-                    await asyncio.sleep(0.1)
-                    expected = prompt.text + "x"
-                    pressed = time.perf_counter()
-                    app._driver.send_message(events.Key("x", "x"))  # as real terminal input arrives
-                    while prompt.text != expected and streaming:
-                        await asyncio.sleep(0.001)
-                    echoes.append(time.perf_counter() - pressed)
-
-            tasks = [asyncio.create_task(ticker()), asyncio.create_task(typist())]
+            probe.start()
             await wait_for(lambda: turn.state != "streaming")
-            streaming = False
-            await asyncio.gather(*tasks)
+            await probe.stop()
             await pilot.pause()
             complete = turn.query_one(MarkdownView).source == rec.text
     finally:
         MarkdownView.append = original_append  # type: ignore[method-assign]
+    stalls, echoes = probe.stalls, probe.echoes
     lags = display_lags(source, shown)
     return [
         Figure(f"pace: {count // 1000 if count >= 1000 else count}k deltas at {RATE:.0f}/s, loop stall p99", percentile(stalls, 0.99) * 1000, "ms", "≤ 33 ms", percentile(stalls, 0.99) <= 0.033),

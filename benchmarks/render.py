@@ -6,7 +6,6 @@ Against the floor (Textual's `Markdown.update()` of the final text, once) and th
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import httpx
@@ -14,14 +13,12 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
-from benchmarks.common import Figure
+from benchmarks.common import SIZE, Figure, wait_for
 from benchmarks.recorded import Recording, recording
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.app import FoundryApp
-
-SIZE = (120, 40)
 
 
 def recorded_transport(rec: Recording) -> httpx.MockTransport:
@@ -41,14 +38,6 @@ def bench_app(transport: httpx.AsyncBaseTransport) -> FoundryApp:
         persist=False,
         transport=transport,
     )
-
-
-async def wait_for(predicate, timeout: float = 600.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("benchmark did not finish")
-        await asyncio.sleep(0.002)
 
 
 async def chat_view(rec: Recording) -> float:

@@ -125,6 +125,10 @@ async def _within(events: AsyncIterator[StreamEvent], timeout: float | None) -> 
     """The events, with one deadline for all of them (only the waits are timed, never a yield)."""
     deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
     try:
+        if deadline is None:  # no timer armed per event: a flood brings thousands a second
+            async for each in events:
+                yield each
+            return
         while True:
             async with asyncio.timeout_at(deadline):
                 event = await anext(events, None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import signal
 import tempfile
 from collections.abc import Coroutine, Iterable
@@ -24,6 +25,7 @@ from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.check_memory import CheckMemory
+from foundry_tui.ui.markdown_blocks import block_parser, parser
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.widgets.problem import problem_notice
 
@@ -37,6 +39,14 @@ if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up le
     from foundry_tui.ui.screens.device_code import DeviceCodeScreen
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# What the first turn needs and start-up does not: imported in idle time after the first frame
+# (~0.25 s of imports, on a thread), so the first reply is not waiting for them.
+WARM_UP_MODULES = (
+    "foundry_tui.service.connect",
+    "foundry_tui.session.turn",
+    "rich.markdown",
+    "rich.syntax",
+)
 
 
 class FoundryApp(App[None]):
@@ -155,6 +165,14 @@ class FoundryApp(App[None]):
         gc.collect()  # what is garbage now must not become permanent
         gc.freeze()
         self.run_worker(self._open_history(), name="history", exit_on_error=False)
+        self.run_worker(self._warm_up(), name="warm-up", exit_on_error=False)
+
+    async def _warm_up(self) -> None:
+        """Load what the first turn needs, off the event loop, after the first frame."""
+        for module in WARM_UP_MODULES:
+            await asyncio.to_thread(importlib.import_module, module)
+        parser()  # built once, here rather than under the first reply
+        block_parser()
 
     async def _open_history(self) -> None:
         """Off the first frame: open the store, mark turns a killed run left, reopen the latest chat."""

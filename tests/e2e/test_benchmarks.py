@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from benchmarks import entra, memory, pace, parse, render, start
+from benchmarks import entra, flood, memory, pace, parse, render, start
 
 
 def figures(suite) -> dict[str, float]:
@@ -64,3 +64,11 @@ def test_one_entra_token_serves_a_hundred_requests():
     found = figures(entra)
     assert value(found, "entra: requests answered") == 100
     assert value(found, "entra: credential calls") == 1
+
+
+def test_a_flood_keeps_up_with_the_network_and_the_loop_responsive():
+    found = figures(flood)
+    assert value(found, "flood: ours / bare read") <= 20.0  # target 2x at 20k; 4k deltas are mostly fixed costs
+    assert value(found, "flood: longest event-loop step") <= 250  # target 50 ms
+    assert value(found, "flood: key echo p95") <= 300  # target 100 ms
+    assert value(found, "first turn: first text after Enter") <= 500  # target 150 ms

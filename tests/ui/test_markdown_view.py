@@ -11,15 +11,15 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 
 from foundry_tui.emulator.replies import compose_reply, split_into_deltas
-from foundry_tui.ui.markdown_blocks import BlockSplitter
-from foundry_tui.ui.widgets.markdown_view import (
+from foundry_tui.ui.markdown_blocks import (
     CHUNK_MAX_LINES,
-    ChunkCache,
-    MarkdownView,
+    HUGE_BLOCK,
+    BlockSplitter,
+    block_parts,
     chunk_bounds,
     fence_code,
-    render_fence,
 )
+from foundry_tui.ui.widgets.markdown_view import MarkdownView, render_fence
 
 REPORT = compose_reply("Write a long report with code and a table", "tests", 3000)
 
@@ -84,7 +84,7 @@ def test_a_chunked_fence_renders_exactly_like_richs_code_block():
     console = Console(width=90, color_system="truecolor", force_terminal=True)
     options = console.options.update(width=90)
     whole = console.render_lines(Markdown(f"```python\n{code}\n```", code_theme="monokai"), options, pad=False, new_lines=False)
-    chunked = render_fence("python", code.split("\n"), console, 90, "monokai", ChunkCache())
+    chunked = render_fence("python", code.split("\n"), console, 90, "monokai")
     assert len(chunk_bounds(len(code.split("\n")), code.split("\n"))) > 2
     assert [list(strip) for strip in chunked] == whole
 
@@ -103,6 +103,13 @@ def screen_lines(view: MarkdownView) -> list[list]:
     return [list(view.render_line(y)) for y in range(view.size.height)]
 
 
+async def rendered_lines(pilot, view: MarkdownView) -> list[list]:
+    """Every line of the view once all of it has rendered (pieces out of view wait for idle time)."""
+    view.ensure_rendered()
+    await pilot.pause()
+    return screen_lines(view)
+
+
 async def test_streamed_reply_renders_identically_to_a_one_shot_render():
     """Issue #5: the final render of a streamed reply equals the one-shot render, line and style."""
     deltas = split_into_deltas(REPORT)
@@ -115,11 +122,11 @@ async def test_streamed_reply_renders_identically_to_a_one_shot_render():
                 await pilot.pause()
         view.finish()
         await pilot.pause()
-        streamed = screen_lines(view)
+        streamed = await rendered_lines(pilot, view)
     one_shot_app = ViewApp(REPORT)
     async with one_shot_app.run_test(size=(110, 40)) as pilot:
         await pilot.pause()
-        reference = screen_lines(one_shot_app.query_one(MarkdownView))
+        reference = await rendered_lines(pilot, one_shot_app.query_one(MarkdownView))
     assert len(streamed) > 200
     assert streamed == reference
 
@@ -175,3 +182,60 @@ def test_the_shared_parser_renders_exactly_like_richs_own_markdown():
     ours = console.render_lines(shared_parser_markdown(REPORT, "monokai"), options, pad=False)
     rich = console.render_lines(Markdown(REPORT, code_theme="monokai"), options, pad=False)
     assert ours == rich and len(ours) > 100
+
+
+async def test_a_long_reply_renders_only_what_is_drawn_and_the_rest_in_idle_steps():
+    app = ViewApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        view = app.query_one(MarkdownView)
+        view.append(REPORT)
+        view.finish()
+        await pilot.pause()
+        assert not view.is_rendered  # only the screenful on show was rendered
+        steps = 0
+        while not view.render_some(0.0):  # at least one piece a step, however small the budget
+            steps += 1
+        assert steps > 5 and view.is_rendered
+        await pilot.pause()
+        assert view.size.height == sum(len(piece.lines or []) for piece in view._pieces)
+
+
+def test_a_huge_block_renders_in_parts_cut_where_the_text_allows():
+    paragraph = "word " * 40_000
+    parts = block_parts(paragraph)
+    assert "".join(parts) == paragraph and all(len(part) <= HUGE_BLOCK for part in parts)
+    assert all(part.endswith("word") for part in parts[:-1])  # cut at a space, not inside a word
+    assert block_parts(paragraph + "more " * 10_000)[: len(parts) - 1] == parts[:-1]  # cuts hold as it grows
+    assert block_parts("x" * 70_000) == ["x" * HUGE_BLOCK, "x" * HUGE_BLOCK, "x" * 6_000]
+
+
+@pytest.mark.parametrize(("megabytes", "shape"), [(1, "document"), (1, "one paragraph"), (4, "document")])
+async def test_one_huge_delta_never_holds_the_event_loop(megabytes, shape):
+    """Issue #9: a delta up to the client's 4 MB cap is taken in over many short loop steps
+    (~20 ms of parsing each, plus a frame; the bound leaves room for a shared machine)."""
+    import asyncio
+    import gc
+    import time
+
+    size = megabytes * 1_000_000
+    text = (REPORT * (size // len(REPORT) + 1))[:size] if shape == "document" else "word " * (size // 5)
+    app = ViewApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one(MarkdownView)
+        await pilot.pause()
+        gc.collect()
+        gc.freeze()  # as the app does after start-up: a full collection's cost is the app's, not ours
+        steps: list[float] = []
+        started = time.perf_counter()
+        view.append(text)
+        view.finish()
+        steps.append(time.perf_counter() - started)
+        while view.source != view._splitter.source or view._splitter.streaming:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            steps.append(time.perf_counter() - before - 0.005)
+        await pilot.pause()
+        gc.unfreeze()
+        assert view.source == text
+        assert view.render_line(0).text.strip()
+        assert max(steps) < 0.15, sorted(steps)[-5:]

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the service layer loads with the first turn; the store afte
 AT_PATH = re.compile(r"(?:^|(?<=\s))@(\S+)[ \t]?")  # `@notes.md` in a prompt attaches that file
 WELCOME = "Enter sends your prompt · ctrl+o picks the deployment · F1 lists every key"
 NEW_TEXT_BELOW = "▼ new text below · ctrl+b"
+PRERENDER_STEP = 0.01  # seconds of rendering per idle moment: keys and frames stay prompt
 
 
 class StatusBar(Static):
@@ -177,6 +178,7 @@ class ChatScreen(Screen[None]):
     async def stream_turn(self, turn: TurnView, profile: Profile, deployment: str) -> None:
         """Render the events of one `run_turn()`; whatever happens, the turn does not stay streaming."""
         from foundry_tui.service.errors import SetupError, StreamError
+        from foundry_tui.service.events import TextDelta
         from foundry_tui.session.turn import BUG_HINT, run_turn
 
         try:
@@ -193,7 +195,11 @@ class ChatScreen(Screen[None]):
             )  # fmt: skip
             async with aclosing(events):
                 async for event in events:
-                    self.show_event(turn, event)
+                    if type(event) is TextDelta:  # most events, thousands a second in a flood
+                        turn.add_text(event.text)
+                    else:
+                        self.show_event(turn, event)
+            self.call_after_refresh(self.prerender_history)  # what streamed past unseen, after the last frame
         except asyncio.CancelledError:
             if turn.is_attached:  # not when the app is closing around it
                 turn.cancelled()
@@ -294,10 +300,10 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="prerender")
     async def prerender_history(self) -> None:
-        """Render lazy replies newest first, one per idle moment, so scrolling up finds them ready."""
+        """Render what was not drawn yet, newest first, a few ms per idle moment, so scrolling up
+        finds it ready (a resumed conversation, or the part of a long reply that streamed past)."""
         for view in reversed(self.query(MarkdownView).nodes):
-            if not view.is_rendered:
-                view.ensure_rendered()
+            while not view.render_some(PRERENDER_STEP):
                 await asyncio.sleep(0.002)
 
     # -- actions -----------------------------------------------------------------------------

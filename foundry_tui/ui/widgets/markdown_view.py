@@ -9,12 +9,19 @@ Code fences are the exception to "one block is cheap": re-highlighting a 400-lin
 frame costs ~80 ms. So fences render in chunks of lines cut at blank lines (where lexer state is
 almost always neutral); a growing fence re-renders only its last chunk. Streaming and one-shot
 renders cut identically, so they produce the same strips.
+
+Nothing is rendered before it is drawn. A reply is a list of pieces (a block, or a chunk of a
+fence), each laid out at an estimated height until the compositor first asks for one of its lines;
+then it renders and its true height replaces the estimate. So a flood costs what the last
+screenful costs, and the rest renders in idle time (`render_some`), newest first.
 """
 
 from __future__ import annotations
 
-import re
+import time
+from bisect import bisect_right
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,46 +34,62 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from foundry_tui.safetext import terminal_text
-from foundry_tui.ui.markdown_blocks import BlockSplitter, parser
+from foundry_tui.ui.markdown_blocks import BlockSplitter, block_parts, chunk_bounds, estimate_lines, fence_code, parser
 
 if TYPE_CHECKING:  # Rich's Markdown and Syntax pull in markdown-it and Pygments: loaded on first render
     from rich.console import Console, RenderableType
 
 BLOCK_GAP = 1  # blank lines between top-level blocks
 STREAM_RESERVE = 8  # while streaming, the view grows this many lines at a time
+FEED_CHARS = 8_000  # appended text is parsed this much at a time…
+FEED_SECONDS = 0.02  # …for this long per loop step: a 4 MB delta is taken in over many frames
+@dataclass(eq=False)
+class Piece:
+    """Some lines of a reply, rendered when first needed; until then laid out at `estimate` lines."""
 
+    render: Callable[[], list[Strip]]
+    estimate: int
+    lines: list[Strip] | None = None
 
-FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})([^`]*)$")
-CHUNK_MIN_LINES = 16  # a chunk ends at the first blank line after this many lines…
-CHUNK_MAX_LINES = 48  # …or here at the latest, which bounds the cost of a growing fence
+    @classmethod
+    def ready(cls, lines: list[Strip]) -> Piece:
+        """Lines known up front (gaps, fence padding): one such piece may stand in many places."""
+        return cls(list, len(lines), lines)
 
+    @property
+    def height(self) -> int:
+        return self.estimate if self.lines is None else len(self.lines)
+
+    def rendered(self) -> list[Strip]:
+        if self.lines is None:
+            self.lines = self.render()
+        return self.lines
 
 
 class ChunkCache:
-    """Rendered fence chunks, kept only while the block being streamed still uses them."""
+    """Pieces by (lexer, text), kept only while the block being streamed still uses them."""
 
     def __init__(self) -> None:
-        self._strips: dict[tuple[str, str], list[Strip]] = {}
+        self._pieces: dict[tuple[str, str], Piece] = {}
         self._used: set[tuple[str, str]] = set()
 
-    def get(self, key: tuple[str, str], render: Callable[[], list[Strip]]) -> list[Strip]:
+    def get(self, key: tuple[str, str], make: Callable[[], Piece]) -> Piece:
+        if key in self._used:  # the same text twice in one round: a piece has one place in a reply
+            return make()
         self._used.add(key)
-        if key not in self._strips:
-            self._strips[key] = render()
-        return self._strips[key]
+        if key not in self._pieces:
+            self._pieces[key] = make()
+        return self._pieces[key]
 
     def start_round(self) -> None:
         self._used = set()
 
     def drop_unused(self) -> None:
-        self._strips = {key: self._strips[key] for key in self._used}
+        self._pieces = {key: self._pieces[key] for key in self._used}
 
 
-def render_block(source: str, console: Console, width: int, code_theme: str, chunks: ChunkCache) -> list[Strip]:
-    """Strips for one top-level block; `chunks` carries rendered fence chunks between calls."""
-    fence = fence_code(source)
-    if fence is not None:
-        return render_fence(*fence, console, width, code_theme, chunks)
+def render_block(source: str, console: Console, width: int, code_theme: str) -> list[Strip]:
+    """Strips for one top-level block other than a fence (fences render chunk by chunk)."""
     return _trim_blank_edges(_rich_lines(shared_parser_markdown(source, code_theme), console, width))
 
 
@@ -105,63 +128,32 @@ def _trim_blank_edges(lines: list[Strip]) -> list[Strip]:
     return lines[start:end]
 
 
-def fence_code(source: str) -> tuple[str, list[str]] | None:
-    """(lexer name, code lines) of a fenced code block, open or closed; None for other blocks."""
-    first, _, rest = source.partition("\n")
-    opener = FENCE_OPEN.match(first)
-    if opener is None:
-        return None
-    marker = opener.group(1)
-    lines = rest.split("\n")
-    if len(lines) > 1 or lines[0]:
-        closing = lines[-1].strip()
-        if closing.startswith(marker[0] * len(marker)) and not closing.strip(marker[0]):
-            lines.pop()
-    code = "\n".join(lines).rstrip()  # as Rich's CodeBlock does
-    if not code:
-        return None
-    return (opener.group(2).strip().partition(" ")[0] or "text"), code.split("\n")
-
-
-def chunk_bounds(line_count: int, lines: list[str]) -> list[tuple[int, int]]:
-    """Cut points depend only on the lines before them, so they never move as a fence grows."""
-    bounds = []
-    start = 0
-    for index in range(1, line_count):
-        size = index - start
-        if size >= CHUNK_MAX_LINES or (size >= CHUNK_MIN_LINES and not lines[index].strip()):
-            bounds.append((start, index))
-            start = index
-    bounds.append((start, line_count))
-    return bounds
-
-
-def render_fence(lexer: str, lines: list[str], console: Console, width: int, code_theme: str, chunks: ChunkCache) -> list[Strip]:
-    """Rich's CodeBlock look (Syntax, padding 1), built chunk by chunk from the cache."""
+def fence_padding(width: int, code_theme: str) -> Strip:
+    """The blank line Rich's CodeBlock puts above and below the code, in the theme's background."""
     from rich.syntax import Syntax
 
-    background = Syntax.get_theme(code_theme).get_background_style()
-    padding_line = Strip([Segment(" " * width, background)], width)
-    strips = [padding_line]
+    return Strip([Segment(" " * width, Syntax.get_theme(code_theme).get_background_style())], width)
+
+
+def render_fence_chunk(lexer: str, code: str, console: Console, width: int, code_theme: str) -> list[Strip]:
+    from rich.syntax import Syntax
+
+    return _rich_lines(Syntax(code, lexer, theme=code_theme, word_wrap=True, padding=(0, 1)), console, width)
+
+
+def render_fence(lexer: str, lines: list[str], console: Console, width: int, code_theme: str) -> list[Strip]:
+    """Rich's CodeBlock look (Syntax, padding 1), built chunk by chunk as the view builds it."""
+    padding = fence_padding(width, code_theme)
+    strips = [padding]
     for start, end in chunk_bounds(len(lines), lines):
-        code = "\n".join(lines[start:end])
-        syntax = Syntax(code, lexer, theme=code_theme, word_wrap=True, padding=(0, 1))
-        strips.extend(chunks.get((lexer, code), partial(_rich_lines, syntax, console, width)))
-    strips.append(padding_line)
+        strips.extend(render_fence_chunk(lexer, "\n".join(lines[start:end]), console, width, code_theme))
+    strips.append(padding)
     return strips
 
 
 def _rich_lines(renderable: RenderableType, console: Console, width: int) -> list[Strip]:
     options = console.options.update(width=width, min_width=width, max_width=width, height=None)
     return [Strip(line) for line in console.render_lines(renderable, options, pad=False, new_lines=False)]
-
-
-def estimate_height(blocks: list[str], width: int) -> int:
-    """Lines a reply will take, without rendering it: keeps a long history cheap to load."""
-    width = max(width - 2, 1)
-    lines = sum(max(1, -(-len(line) // width)) for block in blocks for line in block.split("\n"))
-    fences = sum(1 for block in blocks if block.startswith(("```", "~~~")))
-    return lines + 2 * fences + BLOCK_GAP * max(len(blocks) - 1, 0)
 
 
 class MarkdownView(Widget):
@@ -182,40 +174,63 @@ class MarkdownView(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._splitter = BlockSplitter()
         self._width = 0
-        self._final_lines: list[Strip] = []
-        self._rendered_blocks = 0
-        self._tail_lines: list[Strip] = []
+        self._pieces: list[Piece] = []  # those of the final blocks, then those of the tail
+        self._tail_from = 0  # where the tail's pieces start
+        self._laid_out_blocks = 0
+        self._tail_source = ""
+        self._starts: list[int] = []  # first line of each piece, valid for the first `_valid` pieces
+        self._valid = 0
         self._chunks = ChunkCache()
-        self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the cached strips
-        self._lazy = bool(markdown)  # a reply from history renders when first shown
+        self._fixed_pieces: dict[str, Piece] = {}
+        self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the pieces
+        self._backlog = ""  # appended text not parsed yet
+        self._finishing = False  # `finish` was called while a backlog was left
         if markdown:
             self._splitter.append(terminal_text(markdown))
             self._splitter.finish()
 
     @property
     def source(self) -> str:
-        return self._splitter.source
+        return self._splitter.source + self._backlog
 
     def append(self, text: str) -> None:
         if text:
-            self._splitter.append(terminal_text(text))
-            self._refresh_content()
+            feeding = bool(self._backlog)
+            self._backlog += terminal_text(text)
+            if not feeding:
+                self._feed()
 
     def finish(self) -> None:
+        if self._backlog:
+            self._finishing = True
+            return
         self._splitter.finish()
         self._refresh_content()
         self.refresh(layout=True)  # the streaming reserve goes
 
+    def _feed(self) -> None:
+        """Parse the backlog FEED_CHARS at a time for up to FEED_SECONDS, and the rest on later loop
+        steps, so one huge delta never holds the loop (keys and frames go between the steps)."""
+        deadline = time.perf_counter() + FEED_SECONDS
+        while self._backlog and time.perf_counter() < deadline:
+            text, self._backlog = self._backlog[:FEED_CHARS], self._backlog[FEED_CHARS:]
+            self._splitter.append(text)
+        self._refresh_content()
+        if self._backlog:
+            self.set_timer(0.001, self._feed)
+        elif self._finishing:
+            self._finishing = False
+            self.finish()
+
     def notify_style_update(self) -> None:
-        """Cached strips carry the colours they were rendered with: redo them only if those changed
-        (a class change on the turn around this view also lands here, and must not re-render a
-        long reply). They are redone here and now: nothing else would ask for them again until
-        the next layout, so dropping them alone left the reply blank (focus, theme switch)."""
+        """Pieces carry the colours they were rendered with: drop them only if those changed (a
+        class change on the turn around this view also lands here, and must not re-render a long
+        reply). The visible ones render again when next drawn."""
         super().notify_style_update()
         if self._width and self._rendered_with != self._style_key():
             width = self._width
             self._invalidate()
-            self._update_strips(width)
+            self._update_pieces(width)
             self.refresh(layout=True)
 
     def _style_key(self) -> tuple[str, Style]:
@@ -223,88 +238,176 @@ class MarkdownView(Widget):
 
     def _invalidate(self) -> None:
         self._width = 0
-        self._final_lines = []
-        self._rendered_blocks = 0
-        self._tail_lines = []
+        self._pieces = []
+        self._tail_from = 0
+        self._laid_out_blocks = 0
+        self._tail_source = ""
+        self._starts = []
+        self._valid = 0
         self._chunks = ChunkCache()
+        self._fixed_pieces = {}
 
     def _refresh_content(self) -> None:
         if not self._width:
             self.refresh(layout=True)
             return
         before = self._height()
-        self._update_strips(self._width)
+        self._update_pieces(self._width)
         # A new height re-lays out and repaints the whole screen; the same height repaints this view.
         self.refresh(layout=self._height() != before)
+
+    def _line_starts(self) -> list[int]:
+        """Brought up to date from the first piece that changed: a growing reply costs its tail."""
+        starts, pieces = self._starts, self._pieces
+        del starts[self._valid :]
+        line = starts[-1] + pieces[len(starts) - 1].height if starts else 0
+        for piece in pieces[len(starts) :]:
+            starts.append(line)
+            line += piece.height
+        self._valid = len(starts)
+        return starts
+
+    def _lines(self) -> int:
+        return self._line_starts()[-1] + self._pieces[-1].height if self._pieces else 0
 
     def _height(self) -> int:
         """Lines to lay out. While streaming, the height grows in steps of STREAM_RESERVE blank lines
         below the text, so most frames repaint this view alone instead of re-laying out the screen."""
-        lines = len(self._final_lines) + len(self._tail_lines)
+        lines = self._lines()
         if not self._splitter.streaming or lines < STREAM_RESERVE * 2:
             return lines
         return -(-lines // STREAM_RESERVE) * STREAM_RESERVE
 
-    def _update_strips(self, width: int) -> None:
-        """Render new final blocks and the tail at `width`; finished blocks are never redone."""
+    def _update_pieces(self, width: int) -> None:
+        """Pieces for new final blocks and the tail at `width`: laid out, not rendered."""
         if width != self._width:
             self._invalidate()
             self._width = width
             self._rendered_with = self._style_key()
-        console = self.app.console
-        theme = markdown_theme(self)
         code_theme = "monokai" if self.app.current_theme.dark else "friendly"
-        with console.use_theme(theme):
-            final = self._splitter.final
-            for source in final[self._rendered_blocks :]:
-                self._final_lines.extend(self._block_lines(source, bool(self._final_lines), width, code_theme))
-            self._rendered_blocks = len(final)
-            tail = self._splitter.tail
-            self._chunks.start_round()
-            self._tail_lines = self._block_lines(tail, bool(self._final_lines), width, code_theme) if tail.strip() else []
-            self._chunks.drop_unused()
+        final = self._splitter.final
+        tail = self._splitter.tail
+        if len(final) == self._laid_out_blocks and tail == self._tail_source:
+            return
+        del self._pieces[self._tail_from :]
+        self._valid = min(self._valid, self._tail_from)
+        self._chunks.start_round()
+        for source in final[self._laid_out_blocks :]:
+            self._pieces.extend(self._block_pieces(source, bool(self._pieces), code_theme))
+        self._laid_out_blocks = len(final)
+        self._tail_from = len(self._pieces)
+        if tail.strip():
+            self._pieces.extend(self._block_pieces(tail, bool(self._pieces), code_theme))
+        self._chunks.drop_unused()
+        self._tail_source = tail
+
+    def _block_pieces(self, source: str, gap: bool, code_theme: str) -> list[Piece]:
+        width = self._width
+        pieces = [self._fixed("gap", lambda: [Strip.blank(width, self.rich_style)] * BLOCK_GAP)] if gap else []
+        fence = fence_code(source)
+        if fence is None:
+            for part in block_parts(source):
+                render = partial(render_block, part, self.app.console, width, code_theme)
+                pieces.append(self._chunks.get(("", part), partial(self._lazy_piece, render, part)))
+            return pieces
+        lexer, lines = fence
+        padding = self._fixed(code_theme, lambda: self._fit([fence_padding(width, code_theme)]))
+        pieces.append(padding)
+        for start, end in chunk_bounds(len(lines), lines):
+            code = "\n".join(lines[start:end])
+            render = partial(render_fence_chunk, lexer, code, self.app.console, width, code_theme)
+            pieces.append(self._chunks.get((lexer, code), partial(self._lazy_piece, render, code)))
+        pieces.append(padding)
+        return pieces
+
+    def _fixed(self, name: str, lines: Callable[[], list[Strip]]) -> Piece:
+        """The shared gap or fence padding piece: thousands of blocks, a handful of objects."""
+        if name not in self._fixed_pieces:
+            self._fixed_pieces[name] = Piece.ready(lines())
+        return self._fixed_pieces[name]
+
+    def _lazy_piece(self, render: Callable[[], list[Strip]], text: str) -> Piece:
+        return Piece(partial(self._styled, render), estimate_lines(text, self._width))
+
+    def _styled(self, render: Callable[[], list[Strip]]) -> list[Strip]:
+        with self.app.console.use_theme(markdown_theme(self)):
+            return self._fit(render())
+
+    def _fit(self, lines: list[Strip]) -> list[Strip]:
+        """Lines cropped and styled for this widget once, so repaints cost nothing here."""
+        base, width = self.rich_style, self._width
+        # Built from segments, not with Strip.crop_extend/apply_style: those cache their results on
+        # the strip, often the strip itself, and every discarded tail line became cyclic garbage.
+        return [Strip(list(Segment.apply_style(Segment.adjust_line_length(list(line), width, base), base)), width) for line in lines]
+
+    def _render_piece(self, index: int) -> bool:
+        """Render one piece; True if that changed the view's height (the layout must follow)."""
+        piece = self._pieces[index]
+        estimate = piece.height
+        piece.rendered()
+        if piece.height == estimate:
+            return False
+        self._valid = min(self._valid, index + 1)
+        return True
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
 
     @property
     def is_rendered(self) -> bool:
-        return not self._lazy
+        return all(piece.lines is not None for piece in self._pieces)
+
+    def render_some(self, budget: float) -> bool:
+        """Render pieces not drawn yet, newest first, for about `budget` seconds and at least one
+        (the chat screen calls this in idle time); True when none is left."""
+        pieces = self._pieces if self._width else []
+        pending = [index for index in range(len(pieces) - 1, -1, -1) if pieces[index].lines is None]
+        deadline = time.perf_counter() + budget
+        moved = rendered = 0
+        for index in pending:
+            moved += self._render_piece(index)
+            rendered += 1
+            if time.perf_counter() > deadline:
+                break
+        if moved:
+            self.refresh(layout=True)
+        return rendered == len(pending)
 
     def ensure_rendered(self) -> None:
-        """Render a lazy view now (the chat screen does this in idle time, newest first)."""
-        if self._lazy:
-            self._lazy = False
-            if self.size.width:
-                before = self.size.height
-                self._update_strips(self.size.width)
-                if len(self._final_lines) != before:
-                    self.refresh(layout=True)
+        """Render every piece now (selection, tests)."""
+        if not self._width and self.size.width:
+            self._update_pieces(self.size.width)
+        if self._width:
+            self.render_some(float("inf"))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self._lazy:
-            return estimate_height(self._splitter.final, width)
         if width != self._width and width > 0:
-            self._update_strips(width)
+            self._update_pieces(width)
         return self._height()
 
     def render_line(self, y: int) -> Strip:
-        if self._lazy:  # scrolled into view before the idle pass reached it
-            self.ensure_rendered()
-        elif self.size.width and self._width != self.size.width:
-            self._update_strips(self.size.width)
-        final = self._final_lines
-        if y < len(final):
-            line = final[y]
-        elif y - len(final) < len(self._tail_lines):
-            line = self._tail_lines[y - len(final)]
-        else:
+        if self.size.width and self._width != self.size.width:
+            self._update_pieces(self.size.width)
+        line = self._line_at(y)
+        if line is None:
             return Strip.blank(self.size.width, self.rich_style)
         line = line.apply_offsets(0, y)  # where the mouse is in the text, for selection (cached on the strip)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
             line = self._highlight(line, *span)
         return line
+
+    def _line_at(self, y: int) -> Strip | None:
+        """Line `y`, rendering the piece it falls in if it was only estimated so far."""
+        while y < self._lines():
+            starts = self._line_starts()
+            index = bisect_right(starts, y) - 1
+            piece = self._pieces[index]
+            if piece.lines is not None:
+                return piece.lines[y - starts[index]]
+            if self._render_piece(index):  # asked from inside a paint, which would drop a refresh now
+                self.call_later(self.refresh, layout=True)
+        return None
 
     def _highlight(self, line: Strip, start: int, end: int) -> Strip:
         """The selected cells of `line` in the screen's selection style."""
@@ -317,20 +420,9 @@ class MarkdownView(Widget):
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text as drawn (what the mouse went over, not the Markdown source)."""
-        lines = self._final_lines + self._tail_lines
+        self.ensure_rendered()
+        lines = [line for piece in self._pieces for line in piece.rendered()]
         return selection.extract("\n".join(line.text.rstrip() for line in lines)), "\n"
-
-    def _block_lines(self, source: str, gap: bool, width: int, code_theme: str) -> list[Strip]:
-        """A block's lines, cropped and styled for this widget once, so repaints cost nothing here."""
-        base = self.rich_style
-        lines = render_block(source, self.app.console, width, code_theme, self._chunks)
-        blank = [Strip.blank(width, base)] * BLOCK_GAP if gap else []
-        # Built from segments, not with Strip.crop_extend/apply_style: those cache their results on
-        # the strip, often the strip itself, and every discarded tail line became cyclic garbage.
-        return blank + [
-            Strip(list(Segment.apply_style(Segment.adjust_line_length(list(line), width, base), base)), width)
-            for line in lines
-        ]
 
 
 _THEMES: dict[tuple[str, str], Theme] = {}
