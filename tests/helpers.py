@@ -158,19 +158,21 @@ def foundry_in_pty(*args: str, env: dict[str, str] | None = None, timeout: float
 def break_after_text(monkeypatch, deltas: int):
     """Every stream raises RecursionError (as a deeply nested data line did) after `deltas` text deltas.
 
-    Returns the real `FoundryClient.stream`, to put back mid-test.
+    Returns the real `FoundryClient.stream_batches`, to put back mid-test.
     """
-    real_stream = FoundryClient.stream
+    real_stream = FoundryClient.stream_batches
 
-    async def stream(self, request):
+    async def stream_batches(self, request):
         seen = 0
-        async for event in real_stream(self, request):
-            yield event
-            seen += isinstance(event, TextDelta)
-            if seen == deltas:
-                raise RecursionError("maximum recursion depth exceeded")
+        async for batch in real_stream(self, request):
+            for count, event in enumerate(batch, 1):
+                seen += isinstance(event, TextDelta)
+                if seen == deltas:
+                    yield batch[:count]
+                    raise RecursionError("maximum recursion depth exceeded")
+            yield batch
 
-    monkeypatch.setattr(FoundryClient, "stream", stream)
+    monkeypatch.setattr(FoundryClient, "stream_batches", stream_batches)
     return real_stream
 
 

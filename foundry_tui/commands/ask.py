@@ -141,23 +141,25 @@ async def _open_history(*, required: bool) -> AsyncStore | None:
         return None
 
 
-async def _stream(turn: AsyncGenerator[TurnEvent, None], *, stream_text: bool) -> Done | Failed:
-    """Write the text as it arrives (sanitized on a terminal, exact bytes to a pipe); the turn's ending."""
+async def _stream(turn: AsyncGenerator[Sequence[TurnEvent], None], *, stream_text: bool) -> Done | Failed:
+    """Write the text as it arrives, one write per network read (sanitized on a terminal, exact bytes
+    to a pipe); the turn's ending."""
     out = sys.stdout
     to_terminal = out.isatty()
     ending: Done | Failed | None = None
-    async with aclosing(turn) as events:
-        async for event in events:
-            match event:
-                case TextDelta(text=text) if stream_text:
-                    out.write(terminal_text(text) if to_terminal else text)
-                    out.flush()
-                case RetryScheduled(delay=delay, reason=reason):
-                    print(paint(f"retrying in {delay:.1f} s ({reason})", "33", sys.stderr), file=sys.stderr)
-                case HistoryWarning(error=error):
-                    warn_not_saved(error)
-                case Done() | Failed():
-                    ending = event
+    async with aclosing(turn) as batches:
+        async for batch in batches:
+            if stream_text and (text := "".join([event.text for event in batch if type(event) is TextDelta])):
+                out.write(terminal_text(text) if to_terminal else text)
+                out.flush()
+            for event in batch:
+                match event:
+                    case RetryScheduled(delay=delay, reason=reason):
+                        print(paint(f"retrying in {delay:.1f} s ({reason})", "33", sys.stderr), file=sys.stderr)
+                    case HistoryWarning(error=error):
+                        warn_not_saved(error)
+                    case Done() | Failed():
+                        ending = event
     if ending is None:  # run_turn always ends with Done or Failed, unless cancelled (which raises)
         raise RuntimeError("the turn ended without a result")
     return ending

@@ -1,7 +1,9 @@
 """The async Foundry client: one pooled httpx connection per endpoint, streaming Messages turns.
 
-`stream()` is an async generator of typed events ending in `Done` or `Failed`; it never raises a
-request error. Cancelling the task that consumes it closes the HTTP stream at once (the
+`stream_batches()` is an async generator of typed events ending in `Done` or `Failed`, in lists:
+one per network read (so a flood costs one async hop per read, not per token), `RetryScheduled`,
+`Done` and `Failed` each alone in theirs; `stream()` is the same events one by one. Neither raises
+a request error. Cancelling the task that consumes it closes the HTTP stream at once (the
 cancellation lands on the pending read).
 
 Nothing the server sends can hold the client: every read waits at most until the idle deadline
@@ -98,7 +100,15 @@ class FoundryClient:
         await self.aclose()
 
     async def stream(self, request: MessageRequest) -> AsyncGenerator[StreamEvent, None]:
-        """Send one Messages request and yield its events; retries what is safe to retry."""
+        """The events of `stream_batches()` one by one: for callers that see few of them."""
+        async with aclosing(self.stream_batches(request)) as batches:
+            async for batch in batches:
+                for event in batch:
+                    yield event
+
+    async def stream_batches(self, request: MessageRequest) -> AsyncGenerator[list[StreamEvent], None]:
+        """Send one Messages request and yield its events, a non-empty list per network read;
+        retries what is safe to retry."""
         body = json.dumps(request.to_body(stream=True)).encode()
         result = TurnResult(deployment=request.model)
         refreshed_auth = False
@@ -111,9 +121,8 @@ class FoundryClient:
             try:
                 # aclosing: closing this generator closes the HTTP response now, not at GC time
                 async with aclosing(self._attempt(body, outcome)) as batches:
-                    async for batch in batches:  # one batch per network read: one async hop per read
-                        for event in batch:
-                            yield event
+                    async for batch in batches:
+                        yield batch
             except FoundryError as exc:
                 outcome.error = exc
             except Exception as exc:  # a bug must end the turn, not leave it "streaming" forever
@@ -126,24 +135,24 @@ class FoundryClient:
                 outcome.streaming = True  # never retried
             error = outcome.error
             if error is None:
-                yield Done(result)
+                yield [Done(result)]
                 return
             if result.timings.total is None:
                 result.timings.total = time.perf_counter() - started
             if outcome.streaming:  # a 200 is never retried: content may already be on screen
-                yield Failed(error, result)
+                yield [Failed(error, result)]
                 return
             if error.status == 401 and self.auth.can_refresh and not refreshed_auth:
                 refreshed_auth = True
                 self.auth.invalidate()
-                yield RetryScheduled(result.attempts + 1, 0.0, "401, refreshing the Entra token", error)
+                yield [RetryScheduled(result.attempts + 1, 0.0, "401, refreshing the Entra token", error)]
                 continue
             if retries >= self.retry.max_retries or not self._may_retry(error, outcome.headers):
-                yield Failed(error, result)
+                yield [Failed(error, result)]
                 return
             delay = self.retry.delay(retries, outcome.headers)
             retries += 1
-            yield RetryScheduled(result.attempts + 1, delay, retry_reason(error), error)
+            yield [RetryScheduled(result.attempts + 1, delay, retry_reason(error), error)]
             await self._sleep(delay)
 
     def _may_retry(self, error: FoundryError, headers: httpx.Headers | None) -> bool:
@@ -182,7 +191,8 @@ class FoundryClient:
                     with IdleWatch(self.idle_timeout) as watch:
                         while (read := await watch.read(reads)) is not None:
                             for piece in decoder.pieces(read):  # a bomb stops at the SSE event cap
-                                yield assembler.feed(piece)
+                                if batch := assembler.feed(piece):
+                                    yield batch
                                 if assembler.error is not None:
                                     raise assembler.error  # after the text that came before it
                             if assembler.saw_content:
@@ -198,7 +208,8 @@ class FoundryClient:
                 except Exception:
                     assembler.finalize()  # keep the partial content whatever ended the turn
                     raise
-                yield assembler.close()
+                if batch := assembler.close():
+                    yield batch
                 if assembler.error is not None:
                     raise assembler.error
                 if not assembler.finished:

@@ -6,12 +6,18 @@ client; the history and the conversation still keep the text, the usage and the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from foundry_tui.service.events import ResponseStarted, StreamEvent, TextDelta, UsageUpdated
 from foundry_tui.service.messages import TextBlock, TurnResult, Usage
 
 
 class ArrivedSoFar:
-    """Fed every event of a turn; `result()` is the partial reply at any moment."""
+    """Fed every event of a turn; `result()` is the partial reply at any moment.
+
+    One per turn: the turn loop and the history's checkpoints read the same one, so the reply is
+    accumulated once.
+    """
 
     def __init__(self, deployment: str) -> None:
         self.deployment = deployment
@@ -19,14 +25,18 @@ class ArrivedSoFar:
         self.response: ResponseStarted | None = None
         self._parts: list[str] = []
 
-    def feed(self, event: StreamEvent) -> None:
-        match event:
-            case TextDelta(text=text):
-                self._parts.append(text)
-            case UsageUpdated(usage=usage):
-                self.usage = usage
-            case ResponseStarted():
-                self.response = event
+    def feed(self, events: Iterable[StreamEvent]) -> None:
+        """A batch of events (one network read's): text deltas, nearly all of them, take the short way."""
+        append = self._parts.append
+        for event in events:
+            if event.__class__ is TextDelta:
+                append(event.text)
+                continue
+            match event:
+                case UsageUpdated(usage=usage):
+                    self.usage = usage
+                case ResponseStarted():
+                    self.response = event
 
     @property
     def text(self) -> str:

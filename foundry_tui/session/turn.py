@@ -3,15 +3,19 @@
 The contract between this loop and a front end (the chat screen, `ask`):
 
 - `run_turn()` is an async generator. Iterate it inside `contextlib.aclosing` and render what it
-  yields: the service's typed `StreamEvent`s, in order, and `HistoryWarning` when the history
-  could not save the turn (the turn goes on).
-- The last event is always `Done` or `Failed`, yielded after the session has settled the reply
-  (so the next turn already sends it back, or not) and after the history has saved it.
+  yields: non-empty lists of events, in order, one per network read (a flood of thousands of
+  deltas a second costs one async hop per read, not per delta). The events are the service's
+  typed `StreamEvent`s, and `HistoryWarning` when the history could not save the turn (the turn
+  goes on).
+- The last event is always `Done` or `Failed`, alone in the last list, yielded after the session
+  has settled the reply (so the next turn already sends it back, or not) and after the history
+  has saved it.
 - Any unexpected exception inside the turn (a parser bug, a `RecursionError`) and the overall
   `timeout` both end the turn as `Failed`, with the partial reply kept, saved and sent back.
 - Cancelling the consuming task, or closing the generator early, ends the turn as cancelled: the
   partial reply is kept and saved (through `detach`, so a quitting app can wait for the write), and
   the `CancelledError` (or `GeneratorExit`) goes on up. Nothing is yielded after that.
+- The reply is accumulated once, in the `ArrivedSoFar` the history's recorder checkpoints.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ Detach = Callable[[Coroutine[Any, Any, None]], "asyncio.Future[None]"]
 class Streamer(Protocol):
     """What sends a request: `FoundryClient`, or a test's fake."""
 
-    def stream(self, request: MessageRequest) -> AsyncIterator[StreamEvent]: ...
+    def stream_batches(self, request: MessageRequest) -> AsyncIterator[list[StreamEvent]]: ...
 
 
 @dataclass(slots=True)
@@ -69,8 +73,8 @@ async def run_turn(
     detach: Detach = asyncio.ensure_future,
     on_cancel_not_saved: Callable[[StoreError], None] | None = None,
     attachments: Sequence[Attachment] = (),
-) -> AsyncGenerator[TurnEvent, None]:
-    """Send `prompt` after the session's conversation and yield the turn's events (see the module).
+) -> AsyncGenerator[Sequence[TurnEvent], None]:
+    """Send `prompt` after the session's conversation and yield the turn's events, in lists (see the module).
 
     Args:
         source: who asks, for the usage log ("chat", "ask").
@@ -87,16 +91,18 @@ async def run_turn(
     try:
         recorder, warning = await _start_recording(history, session, prompt, attachments, request, profile, source)
         if warning is not None:
-            yield warning
-        async with aclosing(_within(client.stream(request), timeout)) as events:
-            async for event in events:
-                arrived.feed(event)
-                if recorder is not None:
-                    recorder.feed(event)
-                if isinstance(event, Done | Failed):
-                    ending = event
-                else:
-                    yield event
+            yield [warning]
+        if recorder is not None:
+            arrived = recorder.arrived  # nothing arrived yet: from now on, one accumulation for both
+        feed = arrived.feed if recorder is None else recorder.feed
+        async with aclosing(_within(client.stream_batches(request), timeout)) as batches:
+            async for batch in batches:
+                feed(batch)
+                if batch and isinstance(batch[-1], Done | Failed):
+                    ending = batch[-1]
+                    batch = batch[:-1]
+                if batch:
+                    yield batch
     except (asyncio.CancelledError, GeneratorExit):
         _settle(session, exchange, arrived.result(), "cancelled")
         if recorder is not None:  # saved even when the app is quitting: it waits for the detached write
@@ -111,8 +117,8 @@ async def run_turn(
     if recorder is not None:
         not_saved = await _finish(recorder, ending.result, error)
         if not_saved is not None:
-            yield HistoryWarning(not_saved)
-    yield ending
+            yield [HistoryWarning(not_saved)]
+    yield [ending]
 
 
 def _error_for(problem: Exception, timeout: float | None) -> FoundryError:
@@ -121,23 +127,21 @@ def _error_for(problem: Exception, timeout: float | None) -> FoundryError:
     return StreamError(f"the reply broke off ({type(problem).__name__})", hint=BUG_HINT)
 
 
-async def _within(events: AsyncIterator[StreamEvent], timeout: float | None) -> AsyncGenerator[StreamEvent, None]:
-    """The events, with one deadline for all of them (only the waits are timed, never a yield)."""
+async def _within(
+    batches: AsyncIterator[list[StreamEvent]], timeout: float | None
+) -> AsyncGenerator[list[StreamEvent], None]:
+    """The batches, with one deadline for all of them (only the waits are timed, never a yield)."""
     deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
     try:
-        if deadline is None:  # no timer armed per event: a flood brings thousands a second
-            async for each in events:
-                yield each
-            return
         while True:
-            async with asyncio.timeout_at(deadline):
-                event = await anext(events, None)
-            if event is None:
+            async with asyncio.timeout_at(deadline):  # a timer per network read, none without a deadline
+                batch = await anext(batches, None)
+            if batch is None:
                 return
-            yield event
+            yield batch
     finally:
-        if isinstance(events, AsyncGenerator):  # closing the stream closes its HTTP response now
-            await events.aclose()
+        if isinstance(batches, AsyncGenerator):  # closing the stream closes its HTTP response now
+            await batches.aclose()
 
 
 def _settle(session: ChatSession, exchange: Exchange, result: TurnResult, state: ReplyState) -> None:

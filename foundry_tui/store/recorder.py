@@ -1,6 +1,7 @@
 """Records a streaming turn as its events arrive, shared by `ask` and the app.
 
-`feed()` is on the streaming hot path: it only collects, never touches the disk. A timer on the
+`feed()` is on the streaming hot path, once per network read: it only collects (into `arrived`, the
+turn's one accumulation of the reply, which the turn loop reads too), never touches the disk. A timer on the
 event loop checkpoints the text about once a second on the store's writer thread, so a killed
 process loses at most the last second; it also beats while nothing arrives (a retry's wait, a slow
 first token, long thinking), so a peer never takes a live stream for a dead one.
@@ -9,12 +10,13 @@ first token, long thinking), so a peer never takes a live stream for a dead one.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from foundry_tui.format import to_ms
 from foundry_tui.service.errors import CredentialError, FoundryError, SetupError
-from foundry_tui.service.events import ResponseStarted, RetryScheduled, StreamEvent
+from foundry_tui.service.events import ResponseStarted, RetryScheduled, StreamEvent, TextDelta
 from foundry_tui.service.messages import TurnResult
 from foundry_tui.service.partial import ArrivedSoFar
 from foundry_tui.store.conversations import FinishedReply, MessageState, ReplyDetails, StartedTurn
@@ -38,7 +40,7 @@ class TurnRecorder:
         self._store = store
         self._context = context
         self._interval = interval
-        self._arrived = ArrivedSoFar(context.deployment)
+        self.arrived = ArrivedSoFar(context.deployment)  # what the turn brought so far: checkpointed
         self._saved_chars = 0
         self._failure: BaseException | None = None
         self._loop = asyncio.get_running_loop()
@@ -48,8 +50,14 @@ class TurnRecorder:
     def conversation_id(self) -> str:
         return self.turn.conversation_id
 
-    def feed(self, event: StreamEvent) -> None:
-        self._arrived.feed(event)
+    def feed(self, events: Sequence[StreamEvent]) -> None:
+        """A batch of the turn's events, in order: ids and retries are written at once, text at checkpoints."""
+        self.arrived.feed(events)
+        for event in events:
+            if event.__class__ is not TextDelta:
+                self._note(event)
+
+    def _note(self, event: StreamEvent) -> None:
         match event:
             case ResponseStarted(request_id=request_id, apim_request_id=apim_request_id):  # kept before any text
                 message_id = self.turn.reply_message_id
@@ -72,7 +80,7 @@ class TurnRecorder:
         events brought is kept. Raises StoreError if this or any earlier write of the turn failed.
         """
         self._timer.cancel()
-        result = result or self._arrived.result()
+        result = result or self.arrived.result()
         state: MessageState = "cancelled" if cancelled else "failed" if error is not None else "complete"
         details = self._details(result, error)
         reply = FinishedReply(state, result.text, [block.to_dict() for block in result.content], details)
@@ -98,7 +106,7 @@ class TurnRecorder:
             raise self._failure
 
     def _checkpoint(self) -> None:
-        text = self._arrived.text
+        text = self.arrived.text
         changed = len(text) != self._saved_chars  # the text only grows
         self._saved_chars = len(text)
         message_id = self.turn.reply_message_id

@@ -84,8 +84,8 @@ def test_model_text_is_sanitized_on_a_terminal_only(monkeypatch, capsys):
     hostile = "copied\x1b]52;c;aGk=\x07 cleared\x1b[2J!"
 
     async def events():
-        yield TextDelta(0, hostile)
-        yield Done(TurnResult("dep"))
+        yield [TextDelta(0, hostile)]
+        yield [Done(TurnResult("dep"))]
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     asyncio.run(ask._stream(events(), stream_text=True))

@@ -510,3 +510,19 @@ async def test_a_corrupt_gzip_body_mid_stream_is_an_incomplete_turn_not_a_crash(
     client = FoundryClient("http://h/anthropic/", ApiKeyAuth("k"), transport=httpx.MockTransport(handler))
     events = [event async for event in client.stream(MessageRequest(model="d", messages=[{"role": "user", "content": "x"}]))]
     assert isinstance(events[-1], Failed) and events[-1].error.kind == "incomplete"
+
+
+async def test_stream_batches_yields_one_list_per_network_read_and_stream_is_the_same_events(rig):
+    parts = [f"w{n} " for n in range(50)]
+    body = text_turn(*parts)
+    middle = len(body) // 2
+    setup = rig(lambda request: sse_response(Body([body[:middle], body[middle:]])), retry=RetryPolicy(max_retries=1))
+    async with asyncio.timeout(2):
+        batches = [batch async for batch in setup.client.stream_batches(REQUEST)]
+    assert [type(event) for event in batches[0]] == [ResponseStarted]
+    reads = batches[1:-1]
+    assert len(reads) == 2 and all(reads)  # two reads: two lists, however many deltas each holds
+    assert [event.text for batch in reads for event in batch if isinstance(event, TextDelta)] == parts
+    assert [type(event) for event in batches[-1]] == [Done]
+    flat = await setup.run()  # stream(): the same events, one by one
+    assert [type(event) for event in flat] == [type(event) for batch in batches for event in batch]

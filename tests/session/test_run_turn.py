@@ -11,6 +11,7 @@ from foundry_tui.config.profile import Profile
 from foundry_tui.service.errors import RequestTimedOut, StreamError
 from foundry_tui.service.events import Done, Failed, ResponseStarted, TextDelta
 from foundry_tui.service.messages import TextBlock, TurnResult
+from foundry_tui.service.partial import ArrivedSoFar
 from foundry_tui.session.chat import ChatSession
 from foundry_tui.session.turn import HistoryWarning, run_turn
 from foundry_tui.store.async_store import AsyncStore
@@ -27,10 +28,10 @@ class FakeClient:
         self.events, self.error, self.hang = events, error, hang
         self.requests = []
 
-    async def stream(self, request):
+    async def stream_batches(self, request):
         self.requests.append(request)
         for event in self.events:
-            yield event
+            yield [event]
         if self.error is not None:
             raise self.error
         if self.hang:
@@ -48,7 +49,7 @@ def done(*texts: str, stop_reason: str = "end_turn") -> Done:
 async def turn_events(session, prompt, client, history=None, **options):
     async with aclosing(run_turn(session, prompt, client=client, profile=PROFILE, deployment="dep",
                                  history=history, source="chat", **options)) as events:
-        return [event async for event in events]
+        return [event async for batch in events for event in batch]
 
 
 async def test_a_done_turn_is_sent_back_and_saved():
@@ -100,8 +101,8 @@ async def test_a_cancelled_turn_keeps_and_saves_its_partial_reply():
         client = FakeClient(started(), TextDelta(0, "partial"), hang=True)
         async with aclosing(run_turn(session, "hi", client=client, profile=PROFILE, deployment="dep", history=history,
                                      source="chat", detach=lambda write: detached.append(write) or asyncio.ensure_future(write))) as events:
-            async for event in events:
-                if isinstance(event, TextDelta):
+            async for batch in events:
+                if any(isinstance(event, TextDelta) for event in batch):
                     seen.set()
 
     task = asyncio.create_task(consume())
@@ -143,8 +144,9 @@ async def test_the_conversation_goes_on_after_a_refusal_a_failure_and_a_cancel()
 async def test_a_cancelled_turn_that_cannot_be_saved_says_so():
     class FailingRecorder:
         conversation_id = "c1"
+        arrived = ArrivedSoFar("dep")
 
-        def feed(self, event):
+        def feed(self, events):
             pass
 
         async def finish(self, *args, **kwargs):
@@ -161,8 +163,8 @@ async def test_a_cancelled_turn_that_cannot_be_saved_says_so():
         client = FakeClient(started(), TextDelta(0, "partial"), hang=True)
         async with aclosing(run_turn(ChatSession(), "hi", client=client, profile=PROFILE, deployment="dep",
                                      history=History(), source="chat", on_cancel_not_saved=not_saved.append)) as events:
-            async for event in events:
-                if isinstance(event, TextDelta):
+            async for batch in events:
+                if any(isinstance(event, TextDelta) for event in batch):
                     seen.set()
 
     task = asyncio.create_task(consume())
@@ -171,3 +173,30 @@ async def test_a_cancelled_turn_that_cannot_be_saved_says_so():
     with pytest.raises(asyncio.CancelledError):
         await task
     assert [str(error) for error in not_saved] == ["disk full"]
+
+
+async def test_events_travel_in_the_clients_batches_and_the_reply_is_accumulated_once(monkeypatch):
+    class BatchClient:
+        async def stream_batches(self, request):
+            yield [started()]
+            yield [TextDelta(0, "one "), TextDelta(0, "read, ")]
+            yield [TextDelta(0, "another")]
+            yield [done("one read, another")]
+
+    fed = []
+    feed = ArrivedSoFar.feed
+    monkeypatch.setattr(ArrivedSoFar, "feed", lambda self, events: fed.append(list(events)) or feed(self, events))
+    session = ChatSession()
+    history = await AsyncStore.open()
+    try:
+        async with aclosing(run_turn(session, "hi", client=BatchClient(), profile=PROFILE, deployment="dep",
+                                     history=history, source="chat")) as turn:
+            batches = [batch async for batch in turn]
+    finally:
+        await history.aclose()
+    assert [[type(event) for event in batch] for batch in batches] == [
+        [ResponseStarted], [TextDelta, TextDelta], [TextDelta], [Done],
+    ]  # fmt: skip
+    assert len(fed) == 4  # each batch once: the recorder checkpoints what run_turn accumulates
+    with Store.open() as store:
+        assert store.conversations.load(session.conversation_id).messages[1].text == "one read, another"

@@ -70,9 +70,9 @@ async def test_feeding_is_cheap_ids_are_written_at_once_text_about_once_a_second
     monkeypatch.setattr(history, "submit", lambda operation: writes.append(operation) or submit(operation))
 
     for n in range(2000):
-        recorder.feed(TextDelta(0, f"w{n} "))
+        recorder.feed([TextDelta(0, f"w{n} ")])
     assert writes == []  # no I/O per delta
-    recorder.feed(ResponseStarted(200, "req_1", APIM_ID))
+    recorder.feed([ResponseStarted(200, "req_1", APIM_ID)])
     await history.call(lambda store: None)  # the writer thread is first in, first out
     with peer(tmp_path) as store:
         reply = reply_row(store, recorder)
@@ -113,7 +113,7 @@ async def test_a_complete_turn_records_blocks_usage_ids_timings_and_a_usage_row(
         timings=Timings(headers=0.1, first_token=0.25, total=1.5),
     )
     for event in (ResponseStarted(200, "req_ok", APIM_ID), ThinkingDelta(0, "hmm"), TextDelta(1, "Done thinking."), Done(result)):
-        recorder.feed(event)
+        recorder.feed([event])
     await recorder.finish(result)
     cost = 100 * 3e-6 + 20 * 15e-6 + 1000 * 0.3e-6
     with peer(tmp_path) as store:
@@ -139,12 +139,12 @@ async def test_a_complete_turn_records_blocks_usage_ids_timings_and_a_usage_row(
 async def test_retries_and_failures_are_logged_with_their_error_kind_and_ids(history, tmp_path):
     recorder = await history.start_turn("q", CONTEXT)
     limited = RateLimitError("slow down", status=429, request_id="req_429", apim_request_id=APIM_ID)
-    recorder.feed(RetryScheduled(2, 1.0, "429 rate limit", limited))
-    recorder.feed(ResponseStarted(200, "req_2", None))
-    recorder.feed(TextDelta(0, "Partial"))
+    recorder.feed([RetryScheduled(2, 1.0, "429 rate limit", limited)])
+    recorder.feed([ResponseStarted(200, "req_2", None)])
+    recorder.feed([TextDelta(0, "Partial")])
     cut = StreamError("Overloaded (overloaded_error)", request_id="req_2")
     result = TurnResult(deployment="claude-sonnet-4-5", content=[TextBlock("Partial")], status=200, request_id="req_2")
-    recorder.feed(Failed(cut, result))
+    recorder.feed([Failed(cut, result)])
     await recorder.finish(result, cut)
     with peer(tmp_path) as store:
         reply = reply_row(store, recorder)
@@ -159,7 +159,7 @@ async def test_retries_and_failures_are_logged_with_their_error_kind_and_ids(his
 async def test_a_cancelled_stream_keeps_what_arrived(history, tmp_path):
     recorder = await history.start_turn("q", CONTEXT)
     for event in (ResponseStarted(200, "req_c", None), UsageUpdated(Usage(input_tokens=50)), TextDelta(0, "Half a th")):
-        recorder.feed(event)
+        recorder.feed([event])
     await recorder.finish(None, cancelled=True)  # the app has no TurnResult after a cancel
     with peer(tmp_path) as store:
         reply = reply_row(store, recorder)

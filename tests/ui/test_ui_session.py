@@ -23,7 +23,7 @@ async def test_an_unexpected_exception_fails_the_turn_and_keeps_the_partial_repl
         chat = app.screen
         assert chat.session.messages[-1] == {"role": "assistant", "content": [{"type": "text", "text": partial}]}
         conversation_id = chat.session.conversation_id
-        monkeypatch.setattr(FoundryClient, "stream", real_stream)
+        monkeypatch.setattr(FoundryClient, "stream_batches", real_stream)
         await answered(pilot, "go on")  # the conversation continues
     with Store.open() as store:
         messages = store.conversations.load(conversation_id).messages

@@ -2,7 +2,8 @@
 
 The conversation's rules live in `ChatSession` and its turn loop in `run_turn()` (shared with
 `ask`). The worker is an async Textual worker on the app's event loop; it only renders the events
-`run_turn()` yields into the turn's widget, which buffers them until the next frame.
+`run_turn()` yields (a list per network read) into the turn's widget, which buffers them until the
+next frame.
 """
 
 from __future__ import annotations
@@ -194,11 +195,13 @@ class ChatScreen(Screen[None]):
                 on_cancel_not_saved=self.say_not_saved,
             )  # fmt: skip
             async with aclosing(events):
-                async for event in events:
-                    if type(event) is TextDelta:  # most events, thousands a second in a flood
-                        turn.add_text(event.text)
-                    else:
-                        self.show_event(turn, event)
+                async for batch in events:
+                    # text deltas are most events, thousands a second in a flood: one add per read
+                    if text := [event.text for event in batch if type(event) is TextDelta]:
+                        turn.add_text("".join(text))
+                    for event in batch:
+                        if type(event) is not TextDelta:
+                            self.show_event(turn, event)
             self.call_after_refresh(self.prerender_history)  # what streamed past unseen, after the last frame
         except asyncio.CancelledError:
             if turn.is_attached:  # not when the app is closing around it
@@ -213,20 +216,19 @@ class ChatScreen(Screen[None]):
                 self.show_new_text_below()
 
     def show_event(self, turn: TurnView, event: TurnEvent) -> None:
+        """Every event but text deltas, which the worker adds a batch at a time (text first, so an
+        ending comes after the text before it)."""
         from foundry_tui.service.events import (
             Done,
             Failed,
             ResponseStarted,
             RetryScheduled,
-            TextDelta,
             ThinkingDelta,
             UsageUpdated,
-        )  # fmt: skip
+        )
         from foundry_tui.session.turn import HistoryWarning
 
         match event:
-            case TextDelta(text=text):
-                turn.add_text(text)
             case ThinkingDelta(thinking=thinking):
                 turn.add_thinking(thinking)
             case ResponseStarted(request_id=request_id, apim_request_id=apim_request_id):
