@@ -154,6 +154,17 @@ def attachment_from_bytes(name: str, data: bytes) -> Attachment:
     return attachment
 
 
+def existing_file(text: str) -> Path | None:
+    """The file `text` names (`~` expanded), or None: a name too long for the file system, a `~user`
+    that does not exist or a NUL byte only mean that the text is not a file's path.
+    """
+    try:
+        path = Path(text).expanduser()
+        return path if path.is_file() else None
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
 def read_attachment(path: Path) -> Attachment:
     """Read a file (never more than the request limit) and type it; raises AttachmentError."""
     name = path.name or str(path)

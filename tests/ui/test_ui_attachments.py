@@ -147,3 +147,22 @@ async def test_retry_sends_the_attachments_again(demo_app, files):
         await wait_until(pilot, lambda: again.state == "failed")
         assert [a.name for a in again.attachments] == ["red.png"]
         assert again.reply_source.startswith("Received: image")
+
+
+@pytest.mark.parametrize("word", ["@" + "a" * 300, "@~nosuchuser4242/notes.md"])
+async def test_an_at_word_that_cannot_be_a_path_is_sent_as_text(make_app, files, word):
+    """A name too long for the file system, or a `~user` that does not exist, is just text: never a crash."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await answered(pilot, f"what about {word}")
+        assert turn.prompt == f"what about {word}" and chips(app.screen) == []
+
+
+@pytest.mark.parametrize("text", ["/" + "a" * 300, "~nosuchuser4242/red.png"])
+async def test_a_paste_that_cannot_be_a_path_is_pasted_as_text(make_app, files, text):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.screen.query_one(PromptInput)
+        app.post_message(events.Paste(text))  # as a terminal's paste arrives: to the app, then the focused prompt
+        await wait_until(pilot, lambda: prompt.text == text)
+        assert chips(app.screen) == []

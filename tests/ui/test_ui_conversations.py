@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from helpers import SIZE, answered, damage_history, wait_until
 from textual import events
 from textual.widgets import Input, Static
@@ -290,6 +291,19 @@ async def test_escape_in_the_export_dialog_writes_nothing(make_app, foundry_home
         await pilot.press("escape")
         await settled(app, pilot)
         assert isinstance(app.screen, ConversationsScreen) and not export_dir().exists()
+
+
+@pytest.mark.parametrize("typed", ["a" * 300 + ".md", "~nosuchuser4242/chat.md"])
+async def test_an_impossible_export_path_is_said_and_nothing_is_written(make_app, foundry_home, typed):
+    async with seeded_list(make_app) as (app, pilot, ids, _):
+        await pilot.press("down", "m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        field = app.screen.query_one("#export-path", Input)
+        field.value = typed
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog) and app.screen.query_one("#export-problem").display
+        assert not export_dir().exists()
 
 
 async def test_a_damaged_history_is_said_instead_of_a_list(make_app):

@@ -21,7 +21,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from foundry_tui.attachments import Attachment, AttachmentError, load_attachment
+from foundry_tui.attachments import Attachment, AttachmentError, existing_file, load_attachment
 from foundry_tui.config.profile import ConfigError
 from foundry_tui.format import savings, tokens, total_cost
 from foundry_tui.safetext import terminal_line
@@ -127,15 +127,14 @@ class ChatScreen(Screen[None]):
 
     async def attach_at_paths(self, text: str) -> str | None:
         """Attach every `@path` naming a file and return the prompt without them; None if one is refused."""
-        paths = [Path(match.group(1)).expanduser() for match in AT_PATH.finditer(text)]
-        files = [path for path in paths if path.is_file()]
-        for path in files:
+        named = {match.group(1): existing_file(match.group(1)) for match in AT_PATH.finditer(text)}
+        files = {name: path for name, path in named.items() if path is not None}
+        for path in files.values():
             if not await self.attach(path):
                 return None
         if not files:
             return text
-        named = {str(path) for path in files}
-        return AT_PATH.sub(lambda match: "" if str(Path(match.group(1)).expanduser()) in named else match.group(0), text).strip()
+        return AT_PATH.sub(lambda match: "" if match.group(1) in files else match.group(0), text).strip()
 
     async def attach(self, path: Path) -> bool:
         """Read a file off the event loop and add its chip; a refusal is said, and nothing changes."""

@@ -80,9 +80,17 @@ class ExportDialog(DialogScreen[Path | None]):
     def chosen(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         problem = self.query_one("#export-problem", Static)
-        path = Path(text).expanduser() if text else None
-        if path is None or path.is_dir() or text.endswith(("/", "\\")):
+        if not text or text.endswith(("/", "\\")) or (path := _file_path(text)) is None:
             problem.update("Type a file name, e.g. " + self.default.name)
             problem.display = True
             return
         self.dismiss(path.absolute())
+
+
+def _file_path(text: str) -> Path | None:
+    """Where `text` says to write, or None when it names a folder or no possible path (too long, `~nobody`)."""
+    try:
+        path = Path(text).expanduser()
+        return None if path.is_dir() else path
+    except (OSError, RuntimeError, ValueError):
+        return None

@@ -17,6 +17,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
+from foundry_tui.attachments import existing_file
+
 
 class PromptInput(TextArea):
     BINDINGS = [
@@ -79,8 +81,4 @@ def pasted_file(text: str) -> Path | None:
         words = shlex.split(text)
     except ValueError:
         return None
-    path = Path(words[0]).expanduser() if len(words) == 1 else None
-    try:
-        return path if path is not None and path.is_file() else None
-    except OSError:
-        return None
+    return existing_file(words[0]) if len(words) == 1 else None
