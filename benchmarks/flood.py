@@ -59,7 +59,9 @@ class SteeredTransport:
     async def handle_async_request(self, request):
         import httpx
 
-        self._inner = self._inner or httpx.AsyncHTTPTransport()
+        from foundry_tui.service.tls import tls_context
+
+        self._inner = self._inner or httpx.AsyncHTTPTransport(verify=tls_context())  # as the app's own client
         request.headers.update(self._headers)
         return await self._inner.handle_async_request(request)
 

@@ -43,6 +43,7 @@ from foundry_tui.service.errors import (
 from foundry_tui.service.events import Done, Failed, ResponseStarted, RetryScheduled, StreamEvent
 from foundry_tui.service.messages import ANTHROPIC_VERSION, MessageRequest, Timings, TurnResult, bounded
 from foundry_tui.service.retry import RetryPolicy
+from foundry_tui.service.tls import tls_context
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)
 MAX_ERROR_BODY_BYTES = 1024 * 1024  # an error page longer than this is cut: its start says it all
@@ -75,6 +76,7 @@ class FoundryClient:
             base_url=base_url,
             timeout=timeout,
             transport=transport,
+            verify=tls_context(),  # shared: a context per client would reload the CA bundle
             trust_env=True,  # HTTPS_PROXY / NO_PROXY work as users expect
             headers={
                 "user-agent": USER_AGENT,

@@ -173,6 +173,9 @@ class FoundryApp(App[None]):
             await asyncio.to_thread(importlib.import_module, module)
         parser()  # built once, here rather than under the first reply
         block_parser()
+        from foundry_tui.service.tls import tls_context
+
+        await asyncio.to_thread(tls_context)  # the CA bundle, loaded before the first request needs it
 
     async def _open_history(self) -> None:
         """Off the first frame: open the store, mark turns a killed run left, reopen the latest chat."""
