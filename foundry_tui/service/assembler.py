@@ -34,7 +34,21 @@ from foundry_tui.service.sse import SSEDecoder
 
 _TOOL_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")  # blocks whose input arrives as input_json_delta
 _loads = json.loads
+_scan = json.JSONDecoder().scan_once  # the C scanner under json.loads, without its per-call wrapper
 _clock = time.perf_counter
+
+
+def parse_json(data: str) -> Any:
+    """`json.loads(data)` at a third of its cost per call: the hot path parses one object per token.
+
+    The scanner alone takes a value that fills `data` exactly; anything else (whitespace around it,
+    trailing bytes, nothing valid at all) goes to `json.loads`, which decides, or raises, as ever.
+    """
+    try:
+        value, end = _scan(data, 0)
+    except StopIteration:
+        return _loads(data)
+    return value if end == len(data) else _loads(data)
 
 
 class MessageAssembler:
@@ -83,7 +97,7 @@ class MessageAssembler:
         text_parts = self._text_parts
         for event, data in sse_events:
             try:
-                payload = _loads(data)
+                payload = parse_json(data)
                 if payload.get("type") == "content_block_delta":
                     delta = payload["delta"]
                     if delta.get("type") == "text_delta":
