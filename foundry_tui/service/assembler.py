@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -34,7 +35,8 @@ from foundry_tui.service.sse import SSEDecoder
 
 _TOOL_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")  # blocks whose input arrives as input_json_delta
 _loads = json.loads
-_scan = json.JSONDecoder().scan_once  # the C scanner under json.loads, without its per-call wrapper
+# The C scanner under json.loads, without its per-call wrapper (typeshed does not declare it).
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _clock = time.perf_counter
 
 
