@@ -32,6 +32,7 @@ KEY_EVERY = 0.1
 PROMPT = "bench"
 TYPED = "x"  # typed during the flood; not in the prompt box's placeholder
 ECHO_TIMEOUT = 5.0
+TURN_TIMEOUT = 60.0
 STATUS_LINES = ("waiting for the first token", "streaming…")  # a streaming turn's line under its text
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,6 +179,8 @@ def watch_flood(client: ControlClient) -> Watch:
             client.type(TYPED)
             watch.keys_sent.append(time.perf_counter())
             next_key += KEY_EVERY
+        if done_at is None and now - watch.entered > TURN_TIMEOUT:
+            raise TimeoutError(f"the turn did not finish on screen in {TURN_TIMEOUT:.0f} s")
         if done_at is not None and now - done_at > ECHO_TIMEOUT:
             raise TimeoutError(f"{len(watch.keys_sent) - len(watch.keys_echoed)} typed keys never echoed")
         time.sleep(max(0.0, started + POLL_EVERY - time.perf_counter()))
