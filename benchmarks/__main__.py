@@ -14,10 +14,10 @@ import os
 import platform
 import sys
 
-from benchmarks import entra, flood, memory, pace, parse, render, start
+from benchmarks import entra, flood, memory, pace, parse, render, start, terminal
 from benchmarks.common import Figure
 
-SUITES = {"parse": parse, "render": render, "pace": pace, "start": start, "memory": memory, "entra": entra, "flood": flood}
+SUITES = {"parse": parse, "render": render, "pace": pace, "start": start, "memory": memory, "entra": entra, "flood": flood, "terminal": terminal}
 
 
 def machine() -> str:
