@@ -84,3 +84,22 @@ async def test_mouse_selection_of_reply_text_copies_with_ctrl_c(demo_app):
         await pilot.pause()
         assert app.is_running and app.return_code is None
         assert app.clipboard == first_line[:end]
+
+
+async def test_text_after_a_quiet_frame_shows_at_once_and_a_stream_at_most_once_a_frame(demo_app):
+    """Issue #12: the first token is not held back a frame; a fast stream still costs one flush a frame."""
+    from foundry_tui.ui.widgets.turn import FRAME
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        turn = TurnView("hi", "claude-sonnet-4-5")
+        await app.screen.query_one("#chat-log").mount(turn)
+        view = turn.query_one(MarkdownView)
+        turn.add_text("First")
+        assert view.source == "First"
+        turn.add_text(" second")
+        turn.add_text(" third")
+        assert view.source == "First"  # within the same frame: held for the frame clock
+        await pilot.pause(FRAME * 3)
+        assert view.source == "First second third"

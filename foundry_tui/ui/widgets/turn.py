@@ -1,12 +1,14 @@
 """One exchange in the chat: the prompt, optional thinking, the streamed reply, and its footer.
 
-Deltas are buffered and flushed to the screen on a frame clock (~30 fps), so a fast stream costs
-one render per frame rather than one per token; `flush()` always runs at the end of a turn, so no
-token is ever left behind.
+Deltas are flushed to the screen at most once a frame (~30 fps), so a fast stream costs one render
+per frame rather than one per token. Text that comes after a quiet frame, the first token above
+all, is flushed at once rather than a frame later. `flush()` always runs at the end of a turn, so
+no token is ever left behind.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -74,6 +76,7 @@ class TurnView(Vertical, can_focus=True):
         self._thinking: list[str] = [thinking] if thinking else []
         self._pending_thinking = bool(thinking)
         self._flush_timer: Timer | None = None
+        self._flushed_at = 0.0  # time.monotonic() of the last flush
         self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -196,12 +199,20 @@ class TurnView(Vertical, can_focus=True):
         status.display = bool(text)
 
     def _schedule_flush(self) -> None:
-        if self._flush_timer is None:
-            self._flush_timer = self.set_timer(FRAME, self.flush)
+        if self._flush_timer is not None:
+            return
+        wait = self._flushed_at + FRAME - time.monotonic()
+        if wait <= 0:
+            self.flush()
+        else:
+            self._flush_timer = self.set_timer(wait, self.flush)
 
     def flush(self) -> None:
         """Move buffered deltas to the screen (called by the frame clock and at the end)."""
-        self._flush_timer = None
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._flushed_at = time.monotonic()
         if self._pending_thinking:
             self._pending_thinking = False
             self._thinking_view().update(terminal_text("".join(self._thinking)))
