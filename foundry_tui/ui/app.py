@@ -27,6 +27,7 @@ from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.check_memory import CheckMemory
 from foundry_tui.ui.markdown_blocks import block_parser, parser
 from foundry_tui.ui.screens.chat import ChatScreen
+from foundry_tui.ui.widgets.markdown_view import warm_up_rendering
 from foundry_tui.ui.widgets.problem import problem_notice
 
 if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up lean
@@ -40,10 +41,14 @@ if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up le
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # What the first turn needs and start-up does not: imported in idle time after the first frame
-# (~0.25 s of imports, on a thread), so the first reply is not waiting for them.
+# (~0.25 s of imports, on a thread), so the first reply is not waiting for them. httpx loads its
+# transport (httpcore, h11) with the first client and anyio its event-loop backend with the first
+# connection.
 WARM_UP_MODULES = (
     "foundry_tui.service.connect",
     "foundry_tui.session.turn",
+    "httpcore",
+    "anyio._backends._asyncio",
     "rich.markdown",
     "rich.syntax",
 )
@@ -173,6 +178,7 @@ class FoundryApp(App[None]):
             await asyncio.to_thread(importlib.import_module, module)
         parser()  # built once, here rather than under the first reply
         block_parser()
+        await asyncio.to_thread(warm_up_rendering, self.current_theme.dark)
         from foundry_tui.service.tls import tls_context
 
         await asyncio.to_thread(tls_context)  # the CA bundle, loaded before the first request needs it

@@ -152,6 +152,22 @@ def render_fence(lexer: str, lines: list[str], console: Console, width: int, cod
     return strips
 
 
+WARM_UP_SAMPLE = "## A *sample*\n\nWith `code`, a [link](https://example.com) and:\n\n- a list\n\n| a | table |\n|---|---|\n| 1 | 2 |"
+WARM_UP_CODE = "def sample(value: int) -> str:\n    return f'{value!r}'  # Python: the most common fence in replies\n"
+
+
+def warm_up_rendering(dark: bool) -> None:
+    """Render a small sample on a console of its own (a thread may call this): what a first render
+    costs once per process, such as compiling the Python lexer's patterns (~35 ms), is then not
+    paid in the middle of the first reply."""
+    from rich.console import Console
+
+    console = Console(width=80, force_terminal=True, color_system="truecolor")
+    code_theme = "monokai" if dark else "friendly"
+    render_block(WARM_UP_SAMPLE, console, 80, code_theme)
+    render_fence("python", WARM_UP_CODE.splitlines(), console, 80, code_theme)
+
+
 def _rich_lines(renderable: RenderableType, console: Console, width: int) -> list[Strip]:
     options = console.options.update(width=width, min_width=width, max_width=width, height=None)
     return [Strip(line) for line in console.render_lines(renderable, options, pad=False, new_lines=False)]
