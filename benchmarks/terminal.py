@@ -155,7 +155,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 def watch_flood(client: ControlClient) -> Watch:
     """Type the prompt, press Enter, poll until the turn is done and every typed key is echoed."""
     wait_until(lambda: "Ask Claude" in "\n".join(client.screen()))
-    time.sleep(0.3)  # the first frame and idle warm-up are the first-turn figure's subject
+    time.sleep(1.0)  # a user takes longer to type a prompt; the warm-up after the first frame is the first-turn figure's subject
     client.type(PROMPT)
     wait_until(lambda: prompt_box(client.screen())[1] == PROMPT, timeout=5)
     watch = Watch(before=prompt_box(client.screen())[0], entered=time.perf_counter())
