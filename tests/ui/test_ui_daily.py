@@ -83,6 +83,9 @@ async def test_a_cancelled_turn_shows_the_usage_counted_before_the_cancel(demo_a
         assert footer.display
         assert f"{turn.usage_seen.input_tokens} in · " in text and "$" in text
         assert "partial: counted before the cancel" in text
+        chat = app.chat_screen()  # the session totals count what the cancelled turn was billed
+        assert (chat.session_input, chat.session_output) == (turn.usage_seen.input_tokens, turn.usage_seen.output_tokens)
+        assert chat.session_output > 0 and chat.session_cost > 0
 
 
 async def test_the_welcome_fits_80_columns_and_names_the_first_keys(demo_app):

@@ -179,6 +179,7 @@ class ChatScreen(Screen[None]):
         """Render the events of one `run_turn()`; whatever happens, the turn does not stay streaming."""
         from foundry_tui.service.errors import SetupError, StreamError
         from foundry_tui.service.events import TextDelta
+        from foundry_tui.service.messages import TurnResult
         from foundry_tui.session.turn import BUG_HINT, run_turn
 
         try:
@@ -205,6 +206,8 @@ class ChatScreen(Screen[None]):
         except asyncio.CancelledError:
             if turn.is_attached:  # not when the app is closing around it
                 turn.cancelled()
+                if turn.usage_seen is not None:  # billed up to the cancel
+                    self.add_to_totals(TurnResult(deployment=deployment, usage=turn.usage_seen))
             raise
         except Exception as bug:  # a rendering bug: the turn was saved as cancelled; say it failed
             if turn.state == "streaming":
