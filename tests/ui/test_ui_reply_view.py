@@ -103,3 +103,25 @@ async def test_text_after_a_quiet_frame_shows_at_once_and_a_stream_at_most_once_
         assert view.source == "First"  # within the same frame: held for the frame clock
         await pilot.pause(FRAME * 3)
         assert view.source == "First second third"
+
+
+async def test_while_more_than_a_screenful_comes_a_frame_the_screen_is_drawn_15_times_a_second(demo_app):
+    """Issue #12: text nobody can read as it scrolls past is drawn less often, so a flood is taken in sooner."""
+    from foundry_tui.ui.widgets.turn import FLOOD_CHARS, FLOOD_FRAME, FRAME
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        turn = TurnView("hi", "claude-sonnet-4-5")
+        await app.screen.query_one("#chat-log").mount(turn)
+        view = turn.query_one(MarkdownView)
+        flood = "word " * (FLOOD_CHARS // 5 + 1)
+        turn.add_text(flood)
+        turn.add_text("more")
+        await pilot.pause(FRAME * 1.3)
+        assert view.source == flood  # a 30 fps frame has passed: still held
+        await pilot.pause(FLOOD_FRAME * 2)
+        assert view.source == flood + "more"
+        turn.add_text("slow")  # what came in the last frame was short: back to 30 fps
+        await pilot.pause(FRAME * 3)
+        assert view.source.endswith("moreslow")

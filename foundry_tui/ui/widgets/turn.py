@@ -1,9 +1,9 @@
 """One exchange in the chat: the prompt, optional thinking, the streamed reply, and its footer.
 
-Deltas are flushed to the screen at most once a frame (~30 fps), so a fast stream costs one render
-per frame rather than one per token. Text that comes after a quiet frame, the first token above
-all, is flushed at once rather than a frame later. `flush()` always runs at the end of a turn, so
-no token is ever left behind.
+Deltas are flushed to the screen at most once a frame (~30 fps; 15 while more than a screenful
+comes a frame), so a fast stream costs one render per frame rather than one per token. Text that
+comes after a quiet frame, the first token above all, is flushed at once rather than a frame later.
+`flush()` always runs at the end of a turn, so no token is ever left behind.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # the service layer loads with the first turn, not at start-u
     from foundry_tui.service.messages import TurnResult, Usage
 
 FRAME = 1 / 30
+# A frame that brought more than a screenful of text scrolled it past unread: until the stream
+# slows down, draw 15 times a second and spend the time taking the text in.
+FLOOD_CHARS = 4_000
+FLOOD_FRAME = 1 / 15
 
 
 class TurnView(Vertical, can_focus=True):
@@ -77,6 +81,7 @@ class TurnView(Vertical, can_focus=True):
         self._pending_thinking = bool(thinking)
         self._flush_timer: Timer | None = None
         self._flushed_at = 0.0  # time.monotonic() of the last flush
+        self._frame = FRAME  # the time between flushes, longer while text floods in
         self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -201,7 +206,7 @@ class TurnView(Vertical, can_focus=True):
     def _schedule_flush(self) -> None:
         if self._flush_timer is not None:
             return
-        wait = self._flushed_at + FRAME - time.monotonic()
+        wait = self._flushed_at + self._frame - time.monotonic()
         if wait <= 0:
             self.flush()
         else:
@@ -216,8 +221,9 @@ class TurnView(Vertical, can_focus=True):
         if self._pending_thinking:
             self._pending_thinking = False
             self._thinking_view().update(terminal_text("".join(self._thinking)))
-        if self._pending_text:
-            text = "".join(self._pending_text)
+        text = "".join(self._pending_text)
+        self._frame = FLOOD_FRAME if len(text) > FLOOD_CHARS else FRAME
+        if text:
             self._pending_text.clear()
             self.query_one(MarkdownView).append(text)
 
