@@ -196,12 +196,12 @@ def test_the_terminal_vanishing_mid_reply_ends_the_app_and_keeps_the_reply(found
         for attempt in range(3):
             terminal = Tmux(f"hangup-{attempt}")
             terminal.launch(foundry_home, **env)
+            app = terminal.app_pid()
             try:
                 terminal.wait_for("Ask Claude", *[f"report {attempt - 1}"] * (attempt > 0))  # the last chat, reopened
                 terminal.run("send-keys", "-t", "app", f"Write a long report {attempt}", "Enter")
                 terminal.wait_for("streaming…", "request-id: req_")
                 time.sleep(0.5)
-                app = terminal.app_pid()
                 terminal.run("kill-server")
                 assert gone_within(app, 6), f"try {attempt}: the app outlived its terminal"
             finally:
