@@ -102,7 +102,7 @@ class FoundryApp(App[None]):
         (see `teardown`). Apps under `run_test` share the test's process and are never ended."""
         self._teardown_deadline = TeardownDeadline(lambda: self.return_code or 0)
         try:
-            super().run(*args, **kwargs)
+            return super().run(*args, **kwargs)  # what `exit(result)` was given (snapshot tests pass an SVG)
         finally:
             self._teardown_deadline.disarm()
 
