@@ -27,6 +27,7 @@ from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.check_memory import CheckMemory
 from foundry_tui.ui.markdown_blocks import block_parser, parser
 from foundry_tui.ui.screens.chat import ChatScreen
+from foundry_tui.ui.teardown import TeardownDeadline
 from foundry_tui.ui.widgets.markdown_view import warm_up_rendering
 from foundry_tui.ui.widgets.problem import problem_notice
 
@@ -99,6 +100,16 @@ class FoundryApp(App[None]):
         self._device_code_screen: DeviceCodeScreen | None = None
         self._device_code_prompt: DeviceCodePrompt | None = None  # until the sign-in ends: F8 shows it again
         self.check_memory = CheckMemory()  # the picker's last checks, kept while the profile stays
+        self._teardown_deadline: TeardownDeadline | None = None  # set by `run()`, when the app owns the process
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        """Run as the process's app: a teardown stuck on a dead terminal then ends the process
+        (see `teardown`). Apps under `run_test` share the test's process and are never ended."""
+        self._teardown_deadline = TeardownDeadline(lambda: self.return_code or 0)
+        try:
+            return super().run(*args, **kwargs)  # what `exit(result)` was given (snapshot tests pass an SVG)
+        finally:
+            self._teardown_deadline.disarm()
 
     def get_default_screen(self) -> ChatScreen:
         return ChatScreen()
@@ -142,6 +153,13 @@ class FoundryApp(App[None]):
             self.notify(notice[0], title="API key", severity=notice[1], markup=False, timeout=10)
 
     async def on_unmount(self) -> None:
+        try:
+            await self._save_and_close()
+        finally:  # Textual's teardown comes next, and may hang on a dead terminal
+            if self._teardown_deadline is not None:
+                self._teardown_deadline.arm()
+
+    async def _save_and_close(self) -> None:
         for client in self._clients.values():
             await client.aclose()
         if self._history_started:

@@ -182,3 +182,49 @@ def test_sigterm_mid_reply_restores_the_terminal_and_saves_the_partial_reply(tmu
     assert conversation is not None
     reply = conversation.messages[1]
     assert reply.state == "cancelled" and len(reply.text) > 30
+
+
+def test_the_terminal_vanishing_mid_reply_ends_the_app_and_keeps_the_reply(foundry_home):
+    """Killing the tmux server hangs the terminal up under a streaming reply; Textual's teardown may
+    then wait forever on its output thread (Textualize/textual#6692). Three tries, each with a fresh app
+    and server: unfixed, 3 of 5 kills hung at this pace."""
+    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.store.store import Store
+
+    with EmulatorThread(EmulatorConfig(port=0, pace=400)) as emulator:
+        env = {"ANTHROPIC_FOUNDRY_BASE_URL": emulator.base_url, "ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key}
+        for attempt in range(3):
+            terminal = Tmux(f"hangup-{attempt}")
+            terminal.launch(foundry_home, **env)
+            app = terminal.app_pid()
+            try:
+                terminal.wait_for("Ask Claude", *[f"report {attempt - 1}"] * (attempt > 0))  # the last chat, reopened
+                terminal.run("send-keys", "-t", "app", f"Write a long report {attempt}", "Enter")
+                terminal.wait_for("streaming…", "request-id: req_")
+                time.sleep(0.5)
+                terminal.run("kill-server")
+                assert gone_within(app, 6), f"try {attempt}: the app outlived its terminal"
+            finally:
+                subprocess.run(["tmux", "-L", terminal.socket, "kill-server"], capture_output=True)
+                if not gone_within(app, 0):
+                    os.kill(app, signal.SIGKILL)
+    with Store.open() as store:
+        conversation = store.conversations.latest()
+    assert conversation is not None
+    replies = conversation.messages[1::2]
+    assert len(replies) == 3 and all(reply.state == "cancelled" and reply.text for reply in replies)
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    """The process has ended (a zombie left for its new parent to reap counts as ended)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
