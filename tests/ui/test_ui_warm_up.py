@@ -15,8 +15,9 @@ async def main():
     demo = start_demo(pace=0)
     app = FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, persist=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()  # the history opened and the warm-up done
-        await pilot.pause(0.5)
+        while not (warm_up := [worker for worker in app.workers if worker.name == "warm-up"]):
+            await pilot.pause(0.01)  # it starts once the first frame is out
+        await app.workers.wait_for_complete(warm_up)
         before = set(sys.modules)
         lexers = sys.modules.get("pygments.lexers.python")
         compiled = lexers is not None and "_tokens" in vars(lexers.PythonLexer)  # its patterns, ~35 ms
