@@ -152,7 +152,7 @@ def first_turn_in_fresh_process(url: str, key: str) -> float:
 
 async def run(quick: bool) -> list[Figure]:
     deltas = 4_000 if quick else 20_000
-    repeat = 1 if quick else 3
+    repeat = 1 if quick else 5
     with emulator_process() as (url, key):
         await bare_read(url, key, deltas)  # warm-up: the emulator's first reply, our imports
         floors, runs = [], []

@@ -224,7 +224,7 @@ async def run(quick: bool) -> list[Figure]:
         print("terminal: tmux is not installed; no figures", file=sys.stderr)
         return []
     deltas = 4_000 if quick else 20_000
-    repeat = 1 if quick else 3
+    repeat = 1 if quick else 5
     floors, watches = [], []
     with emulator_process() as (url, key), tmux_server() as socket, tempfile.TemporaryDirectory() as home:
         await bare_read(url, key, deltas)  # warm-up: the emulator's first reply, our imports
