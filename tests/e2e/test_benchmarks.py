@@ -61,6 +61,21 @@ def test_long_conversations_stay_small_and_scroll_fast():
     assert value(found, "scroll: page up/down p95") <= 200  # target 50 ms
 
 
+def test_the_peak_memory_measured_is_the_childs_not_the_parents():
+    """A test run's pytest process grows past the app's limit; the child must not inherit its peak."""
+    import subprocess
+    import sys
+
+    parent = bytearray(350 * 1024 * 1024)
+    parent[:: 4096] = b"\x01" * len(parent[:: 4096])  # touched: resident, not just reserved
+    child = subprocess.run(
+        [sys.executable, "-c", "from benchmarks.memory import peak_megabytes; print(peak_megabytes())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    del parent
+    assert float(child.stdout) < 200
+
+
 def test_one_entra_token_serves_a_hundred_requests():
     found = figures(entra)
     assert value(found, "entra: requests answered") == 100
