@@ -133,7 +133,7 @@ class FoundryApp(App[None]):
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.set_timer(0.1, self._start_history)  # once the first frame is out: start-up stays lean
+        self.call_after_refresh(self._start_history)  # once the first frame is out: start-up stays lean
         if not self.is_headless:  # tests drive `exit_on_signal` directly rather than signal themselves
             loop = asyncio.get_running_loop()
             for signum in EXIT_SIGNALS:
