@@ -270,7 +270,7 @@ class MarkdownView(Widget):
             return
         before = self._height()
         self._update_pieces(self._width)
-        if self._splitter.streaming:
+        if self._splitter.streaming and not self._backlog:  # once the text of this flush is all in
             self._render_tail(self.screen.size.height, TAIL_SECONDS)
         # A new height re-lays out and repaints the whole screen; the same height repaints this view.
         self.refresh(layout=self._height() != before)
