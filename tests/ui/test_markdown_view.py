@@ -200,25 +200,6 @@ async def test_a_long_reply_renders_only_what_is_drawn_and_the_rest_in_idle_step
         assert view.size.height == sum(len(piece.lines or []) for piece in view._pieces)
 
 
-async def test_while_streaming_the_last_screenful_renders_as_the_text_comes_in_not_in_the_frame():
-    """Issue #12: the frame that follows a flood only paints; its layout has the true heights."""
-    app = ViewApp()
-    async with app.run_test(size=(100, 20)) as pilot:
-        view = app.query_one(MarkdownView)
-        await pilot.pause()
-        view.append(REPORT)  # streaming: no finish
-        rendered = [piece.lines is not None for piece in view._pieces]
-        last_screenful = 0
-        for piece in reversed(view._pieces):
-            if last_screenful >= 20:
-                break
-            assert piece.lines is not None, "a piece of the last screenful was left to the frame"
-            last_screenful += piece.height
-        assert not all(rendered), "only what the next frame shows renders with the text"
-        await pilot.pause()
-        assert view.size.height >= view._lines()  # laid out with the rendered heights
-
-
 def test_a_huge_block_renders_in_parts_cut_where_the_text_allows():
     paragraph = "word " * 40_000
     parts = block_parts(paragraph)

@@ -43,7 +43,6 @@ BLOCK_GAP = 1  # blank lines between top-level blocks
 STREAM_RESERVE = 8  # while streaming, the view grows this many lines at a time
 FEED_CHARS = 8_000  # appended text is parsed this much at a time…
 FEED_SECONDS = 0.02  # …for this long per loop step: a 4 MB delta is taken in over many frames
-TAIL_SECONDS = 0.015  # what the next frame shows renders in the step that took the text in, this long
 @dataclass(eq=False)
 class Piece:
     """Some lines of a reply, rendered when first needed; until then laid out at `estimate` lines."""
@@ -270,23 +269,8 @@ class MarkdownView(Widget):
             return
         before = self._height()
         self._update_pieces(self._width)
-        if self._splitter.streaming and not self._backlog:  # once the text of this flush is all in
-            self._render_tail(self.screen.size.height, TAIL_SECONDS)
         # A new height re-lays out and repaints the whole screen; the same height repaints this view.
         self.refresh(layout=self._height() != before)
-
-    def _render_tail(self, lines: int, budget: float) -> None:
-        """Render the pieces of the last `lines` lines (what a view following the reply shows next),
-        newest first, for about `budget` seconds: the frame then paints what is ready, in one layout
-        with true heights, instead of rendering in the middle of the paint and laying out again."""
-        deadline = time.perf_counter() + budget
-        seen = 0
-        for piece in reversed(self._pieces):
-            if seen >= lines or time.perf_counter() > deadline:
-                return
-            piece.rendered()
-            seen += piece.height
-        self._valid = 0  # heights changed: line starts are counted again (cheap: one pass over pieces)
 
     def _line_starts(self) -> list[int]:
         """Brought up to date from the first piece that changed: a growing reply costs its tail."""
