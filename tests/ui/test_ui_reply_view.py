@@ -86,16 +86,21 @@ async def test_mouse_selection_of_reply_text_copies_with_ctrl_c(demo_app):
         assert app.clipboard == first_line[:end]
 
 
+async def streaming_turn(pilot) -> tuple[TurnView, MarkdownView]:
+    """A new turn in the chat, fed by the test rather than a stream."""
+    await pilot.pause()
+    turn = TurnView("hi", "claude-sonnet-4-5")
+    await pilot.app.screen.query_one("#chat-log").mount(turn)
+    return turn, turn.query_one(MarkdownView)
+
+
 async def test_text_after_a_quiet_frame_shows_at_once_and_a_stream_at_most_once_a_frame(demo_app):
     """Issue #12: the first token is not held back a frame; a fast stream still costs one flush a frame."""
     from foundry_tui.ui.widgets.turn import FRAME
 
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        turn = TurnView("hi", "claude-sonnet-4-5")
-        await app.screen.query_one("#chat-log").mount(turn)
-        view = turn.query_one(MarkdownView)
+        turn, view = await streaming_turn(pilot)
         turn.add_text("First")
         assert view.source == "First"
         turn.add_text(" second")
@@ -111,10 +116,7 @@ async def test_while_more_than_a_screenful_comes_a_frame_the_screen_is_drawn_15_
 
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        turn = TurnView("hi", "claude-sonnet-4-5")
-        await app.screen.query_one("#chat-log").mount(turn)
-        view = turn.query_one(MarkdownView)
+        turn, view = await streaming_turn(pilot)
         flood = "word " * (FLOOD_CHARS // 5 + 1)
         turn.add_text(flood)
         turn.add_text("more")
