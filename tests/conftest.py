@@ -35,6 +35,13 @@ def foundry_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture
+def no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No keyring backend at all, as is common over SSH; what the keyring can do is probed again."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    reset_keyring_probe()
+
+
 @pytest.fixture(scope="session")
 def emulator():
     """One built-in Foundry emulator on a real loopback port, as fast as it can stream."""

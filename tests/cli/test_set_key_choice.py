@@ -11,7 +11,7 @@ import pytest
 from foundry_tui.commands import profile as profile_command
 from foundry_tui.config.book import ProfileBook
 from foundry_tui.config.profile import ConfigError, Profile
-from foundry_tui.config.secrets import Secrets, plaintext_key_file, reset_keyring_probe
+from foundry_tui.config.secrets import Secrets, plaintext_key_file
 
 SECRET = "sk-test-" + "7" * 30
 
@@ -22,9 +22,7 @@ class Terminal(io.StringIO):
 
 
 @pytest.fixture
-def no_keyring_terminal(monkeypatch: pytest.MonkeyPatch) -> ProfileBook:
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    reset_keyring_probe()
+def no_keyring_terminal(no_keyring: None, monkeypatch: pytest.MonkeyPatch) -> ProfileBook:
     monkeypatch.setattr(profile_command.sys, "stdin", Terminal())
     monkeypatch.setattr(profile_command.getpass, "getpass", lambda prompt: SECRET)
     book = ProfileBook(Secrets(environ={}))

@@ -195,9 +195,7 @@ def test_delete_reports_a_keyring_that_fails():
 # --- plaintext file opt-in --------------------------------------------------------------------
 
 
-def test_plaintext_file_only_on_request_and_private(monkeypatch, foundry_home):
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    reset_keyring_probe()
+def test_plaintext_file_only_on_request_and_private(no_keyring, foundry_home):
     source = Secrets(environ={}).set_api_key("work", KEY, insecure_plaintext_file=True)
     path = foundry_home / "data" / "insecure-keys.toml"
     assert path == plaintext_key_file()
@@ -223,9 +221,7 @@ def test_plaintext_request_is_ignored_when_the_keyring_works(foundry_home):
     assert files_containing(foundry_home.parent, KEY) == []
 
 
-def test_saving_to_the_keyring_removes_an_old_plaintext_copy(monkeypatch):
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    reset_keyring_probe()
+def test_saving_to_the_keyring_removes_an_old_plaintext_copy(no_keyring, monkeypatch):
     Secrets().set_api_key("work", "old-key", insecure_plaintext_file=True)
     Secrets().set_api_key("home", "home-key", insecure_plaintext_file=True)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "memory_keyring.MemoryKeyring")
@@ -272,9 +268,7 @@ def test_session_memory_beats_the_keyring():
     assert secrets.get_api_key("work")[0] == KEY
 
 
-def test_setting_a_key_replaces_the_session_copy(monkeypatch):
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    reset_keyring_probe()
+def test_setting_a_key_replaces_the_session_copy(no_keyring):
     secrets = Secrets(environ={})
     secrets.set_api_key("work", "old-key")
     secrets.set_api_key("work", KEY, insecure_plaintext_file=True)

@@ -223,11 +223,7 @@ async def test_saving_puts_the_key_in_the_keyring_and_nowhere_else(
     assert_key_on_no_disk(foundry_home)
 
 
-async def test_without_a_keyring_the_form_warns_first_and_the_key_stays_in_memory(
-    monkeypatch: pytest.MonkeyPatch, foundry_home: Path
-) -> None:
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    reset_keyring_probe()
+async def test_without_a_keyring_the_form_warns_first_and_the_key_stays_in_memory(no_keyring: None, foundry_home: Path) -> None:
     app = first_run_app()
     async with app.run_test(size=SIZE) as pilot:
         form = await open_form(pilot)
@@ -246,11 +242,7 @@ async def test_without_a_keyring_the_form_warns_first_and_the_key_stays_in_memor
     assert_key_on_no_disk(foundry_home)
 
 
-async def test_without_a_keyring_the_user_can_keep_the_key_in_an_owner_only_file(
-    monkeypatch: pytest.MonkeyPatch, foundry_home: Path
-) -> None:
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    reset_keyring_probe()
+async def test_without_a_keyring_the_user_can_keep_the_key_in_an_owner_only_file(no_keyring: None, foundry_home: Path) -> None:
     app = first_run_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_form(pilot)
