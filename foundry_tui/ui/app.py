@@ -194,12 +194,12 @@ class FoundryApp(App[None]):
         """Load what the first turn needs, off the event loop, after the first frame."""
         for module in WARM_UP_MODULES:
             await asyncio.to_thread(importlib.import_module, module)
-        parser()  # built once, here rather than under the first reply
-        block_parser()
-        await asyncio.to_thread(warm_up_rendering, self.current_theme.dark)
         from foundry_tui.service.tls import tls_context
 
         await asyncio.to_thread(tls_context)  # the CA bundle, loaded before the first request needs it
+        parser()  # built once, here rather than under the first reply
+        block_parser()
+        await asyncio.to_thread(warm_up_rendering, self.current_theme.dark)
 
     async def _open_history(self) -> None:
         """Off the first frame: open the store, mark turns a killed run left, reopen the latest chat."""
