@@ -155,6 +155,11 @@ WARM_UP_SAMPLE = "## A *sample*\n\nWith `code`, a [link](https://example.com) an
 WARM_UP_CODE = "def sample(value: int) -> str:\n    return f'{value!r}'  # Python: the most common fence in replies\n"
 
 
+def code_theme_for(dark: bool) -> str:
+    """The Pygments style of code fences on a dark or a light theme."""
+    return "monokai" if dark else "friendly"
+
+
 def warm_up_rendering(dark: bool) -> None:
     """Render a small sample on a console of its own (a thread may call this): what a first render
     costs once per process, such as compiling the Python lexer's patterns (~35 ms), is then not
@@ -162,7 +167,7 @@ def warm_up_rendering(dark: bool) -> None:
     from rich.console import Console
 
     console = Console(width=80, force_terminal=True, color_system="truecolor")
-    code_theme = "monokai" if dark else "friendly"
+    code_theme = code_theme_for(dark)
     render_block(WARM_UP_SAMPLE, console, 80, code_theme)
     render_fence("python", WARM_UP_CODE.splitlines(), console, 80, code_theme)
 
@@ -300,7 +305,7 @@ class MarkdownView(Widget):
             self._invalidate()
             self._width = width
             self._rendered_with = self._style_key()
-        code_theme = "monokai" if self.app.current_theme.dark else "friendly"
+        code_theme = code_theme_for(self.app.current_theme.dark)
         final = self._splitter.final
         tail = self._splitter.tail
         if len(final) == self._laid_out_blocks and tail == self._tail_source:
