@@ -174,6 +174,46 @@ async def test_while_streaming_the_height_grows_in_steps_and_finish_makes_it_exa
         assert view.size.height == 39 and view.render_line(38).text.strip() == "Paragraph 19."
 
 
+async def test_while_drafting_pieces_show_their_source_as_tall_as_estimated_then_render_for_real():
+    """Issue #12: text flooding past is drawn as its plain source, at the estimated height (so nothing
+    moves, and no Rich render is paid); once the flood ends, the reply renders as it always does."""
+    text = "A **bold** word.\n\n" + "Long " * 40 + "\n\n```python\nx = 1\tand_a_tab\n```\n\nWide 漢字" + "字" * 60
+    app = ViewApp()
+    async with app.run_test(size=(60, 30)) as pilot:
+        view = app.query_one(MarkdownView)
+        await pilot.pause()
+        view.drafting = True
+        view.append(text)
+        await pilot.pause()
+        drafted = screen_lines(view)
+        assert "A **bold** word." in [line.text.rstrip() for line in map(view.render_line, range(view.size.height))]
+        drawn = [piece for piece in view._pieces if piece.lines is not None and piece.source]
+        assert drawn and all(piece.draft and piece.height == piece.estimate for piece in drawn)
+        assert all(sum(segment.cell_length for segment in line) == 60 for line in drafted)  # wide text cut to fit
+        assert not any("\t" in segment.text for line in drafted for segment in line)
+        view.drafting = False
+        view.finish()
+        await pilot.pause()
+        assert not any(piece.draft for piece in view._pieces)
+        streamed = await rendered_lines(pilot, view)
+    one_shot_app = ViewApp(text)
+    async with one_shot_app.run_test(size=(60, 30)) as pilot:
+        await pilot.pause()
+        assert streamed == await rendered_lines(pilot, one_shot_app.query_one(MarkdownView))
+
+
+async def test_everything_rendered_for_a_copy_while_drafting_is_rendered_for_real():
+    app = ViewApp()
+    async with app.run_test(size=(60, 30)) as pilot:
+        view = app.query_one(MarkdownView)
+        await pilot.pause()
+        view.drafting = True
+        view.append("A **bold** word.\n\nMore.")
+        await pilot.pause()
+        view.ensure_rendered()  # what a selection does first
+        assert view.is_rendered and "A bold word." in [view.render_line(y).text.rstrip() for y in range(3)]
+
+
 def test_the_shared_parser_renders_exactly_like_richs_own_markdown():
     from foundry_tui.ui.widgets.markdown_view import shared_parser_markdown
 

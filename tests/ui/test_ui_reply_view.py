@@ -127,3 +127,34 @@ async def test_while_more_than_a_screenful_comes_a_frame_the_screen_is_drawn_15_
         turn.add_text("slow")  # what came in the last frame was short: back to 30 fps
         await pilot.pause(FRAME * 3)
         assert view.source.endswith("moreslow")
+
+
+async def test_a_flood_is_drafted_until_a_frame_after_it_stops_and_a_turn_never_ends_drafted(demo_app):
+    """Issue #12: while more than a screenful comes a frame (or already waits for the next one), the
+    reply is drawn as a plain-text draft; a frame after the text stops, with the stream still open,
+    it renders for real, and so does a turn that ends mid-flood."""
+    from foundry_tui.ui.widgets.turn import FLOOD_CHARS, FLOOD_FRAME
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn, view = await streaming_turn(pilot)
+        turn.add_text("The **first** words.\n\n")
+        assert not view.drafting  # one short read is not a flood
+        turn.add_text("word " * (FLOOD_CHARS // 5 + 1))
+        assert view.drafting  # a screenful waits for the next frame: what that frame draws is overtaken
+        while "word" not in view.source:  # the frame clock's next flush
+            await pilot.pause(0.005)
+        assert view.drafting  # and for a frame after it
+        await pilot.pause(FLOOD_FRAME * 2)
+        assert not view.drafting and not any(piece.draft for piece in view._pieces)
+        await pilot.pause()
+        streaming = drawn_text(view)
+        assert "The first words." in streaming and "**" not in "".join(streaming)
+        assert [line for line in streaming if line] == [line for line in await fresh_render_text(pilot, turn) if line]
+
+        turn.add_text("\n\nMore **text** " * (FLOOD_CHARS // 10))
+        await pilot.pause()
+        assert view.drafting
+        turn.cancelled()
+        assert not view.drafting
+        await assert_reply_on_screen(pilot, turn)

@@ -14,6 +14,10 @@ Nothing is rendered before it is drawn. A reply is a list of pieces (a block, or
 fence), each laid out at an estimated height until the compositor first asks for one of its lines;
 then it renders and its true height replaces the estimate. So a flood costs what the last
 screenful costs, and the rest renders in idle time (`render_some`), newest first.
+
+While text floods in (more than a screenful a frame, see `drafting`), even that is more than anyone
+can read: a piece first drawn then shows its source as plain text, at its estimated height, and
+renders for real when the flood ends. Rich's rendering was about a third of each such frame.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ class Piece:
     render: Callable[[], list[Strip]]
     estimate: int
     lines: list[Strip] | None = None
+    source: str = ""  # what a draft shows
+    draft: bool = False  # `lines` are the source as plain text, standing in until the flood ends
 
     @classmethod
     def ready(cls, lines: list[Strip]) -> Piece:
@@ -60,10 +66,26 @@ class Piece:
     def height(self) -> int:
         return self.estimate if self.lines is None else len(self.lines)
 
+    @property
+    def pending(self) -> bool:
+        """Not rendered for real yet."""
+        return self.lines is None or self.draft
+
     def rendered(self) -> list[Strip]:
-        if self.lines is None:
+        if self.lines is None or self.draft:
             self.lines = self.render()
+            self.draft = False
         return self.lines
+
+    def draw_draft(self, width: int, style: Style) -> None:
+        """Lines of the source as plain text, cut as `estimate_lines` counts them: the same height."""
+        step = max(width - 2, 1)
+        self.lines = [
+            Strip(Segment.adjust_line_length([Segment(line[start : start + step].replace("\t", " "), style)], width, style), width)
+            for line in self.source.split("\n")
+            for start in range(0, max(len(line), 1), step)
+        ]
+        self.draft = True
 
 
 class ChunkCache:
@@ -206,6 +228,8 @@ class MarkdownView(Widget):
         self._rendered_with: tuple[str, Style] | None = None  # theme and base style of the pieces
         self._backlog = ""  # appended text not parsed yet
         self._finishing = False  # `finish` was called while a backlog was left
+        self._drafting = False
+        self._drafts: list[Piece] = []
         if markdown:
             self._splitter.append(terminal_text(markdown))
             self._splitter.finish()
@@ -221,7 +245,26 @@ class MarkdownView(Widget):
             if not feeding:
                 self._feed()
 
+    @property
+    def drafting(self) -> bool:
+        """Pieces first drawn now show plain text: the turn says so while text floods in."""
+        return self._drafting
+
+    @drafting.setter
+    def drafting(self, drafting: bool) -> None:
+        if drafting == self._drafting:
+            return
+        self._drafting = drafting
+        if not drafting and self._drafts:
+            for piece in self._drafts:  # back to unrendered at the same height: no layout
+                if piece.draft:
+                    piece.lines = None
+                    piece.draft = False
+            self._drafts.clear()
+            self.refresh()  # the visible ones render for real in this repaint, the rest in idle time
+
     def finish(self) -> None:
+        self.drafting = False
         if self._backlog:
             self._finishing = True
             return
@@ -348,7 +391,7 @@ class MarkdownView(Widget):
         return self._fixed_pieces[name]
 
     def _lazy_piece(self, render: Callable[[], list[Strip]], text: str) -> Piece:
-        return Piece(partial(self._styled, render), estimate_lines(text, self._width))
+        return Piece(partial(self._styled, render), estimate_lines(text, self._width), source=text)
 
     def _styled(self, render: Callable[[], list[Strip]]) -> list[Strip]:
         with self.app.console.use_theme(markdown_theme(self)):
@@ -376,13 +419,13 @@ class MarkdownView(Widget):
 
     @property
     def is_rendered(self) -> bool:
-        return all(piece.lines is not None for piece in self._pieces)
+        return not any(piece.pending for piece in self._pieces)
 
     def render_some(self, budget: float) -> bool:
         """Render pieces not drawn yet, newest first, for about `budget` seconds and at least one
         (the chat screen calls this in idle time); True when none is left."""
         pieces = self._pieces if self._width else []
-        pending = [index for index in range(len(pieces) - 1, -1, -1) if pieces[index].lines is None]
+        pending = [index for index in range(len(pieces) - 1, -1, -1) if pieces[index].pending]
         deadline = time.perf_counter() + budget
         moved = rendered = 0
         for index in pending:
@@ -426,6 +469,10 @@ class MarkdownView(Widget):
             piece = self._pieces[index]
             if piece.lines is not None:
                 return piece.lines[y - starts[index]]
+            if self._drafting:
+                piece.draw_draft(self._width, self.rich_style)
+                self._drafts.append(piece)
+                continue
             if self._render_piece(index):  # asked from inside a paint, which would drop a refresh now
                 self.call_later(self.refresh, layout=True)
         return None

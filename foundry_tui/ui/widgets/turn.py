@@ -1,8 +1,9 @@
 """One exchange in the chat: the prompt, optional thinking, the streamed reply, and its footer.
 
 Deltas are flushed to the screen at most once a frame (~30 fps; 15 while more than a screenful
-comes a frame), so a fast stream costs one render per frame rather than one per token. Text that
-comes after a quiet frame, the first token above all, is flushed at once rather than a frame later.
+comes a frame, drawn as a plain-text draft until it slows down), so a fast stream costs one render
+per frame rather than one per token. Text that comes after a quiet frame, the first token above
+all, is flushed at once rather than a frame later.
 `flush()` always runs at the end of a turn, so no token is ever left behind.
 """
 
@@ -77,6 +78,7 @@ class TurnView(Vertical, can_focus=True):
         self._prices = prices or {}
         self._text: list[str] = [reply] if reply else []  # everything received, for copy and history
         self._pending_text: list[str] = []
+        self._pending_chars = 0
         self._thinking: list[str] = [thinking] if thinking else []
         self._pending_thinking = bool(thinking)
         self._flush_timer: Timer | None = None
@@ -114,6 +116,9 @@ class TurnView(Vertical, can_focus=True):
     def add_text(self, text: str) -> None:
         self._text.append(text)
         self._pending_text.append(text)
+        self._pending_chars += len(text)
+        if self._pending_chars > FLOOD_CHARS:  # what the next frame draws is already overtaken
+            self.query_one(MarkdownView).drafting = True
         self._schedule_flush()
 
     def add_thinking(self, text: str) -> None:
@@ -222,10 +227,16 @@ class TurnView(Vertical, can_focus=True):
             self._pending_thinking = False
             self._thinking_view().update(terminal_text("".join(self._thinking)))
         text = "".join(self._pending_text)
-        self._frame = FLOOD_FRAME if len(text) > FLOOD_CHARS else FRAME
+        flooding = len(text) > FLOOD_CHARS
+        self._frame = FLOOD_FRAME if flooding else FRAME
+        view = self.query_one(MarkdownView)
+        view.drafting = flooding
         if text:
             self._pending_text.clear()
-            self.query_one(MarkdownView).append(text)
+            self._pending_chars = 0
+            view.append(text)
+        if flooding and self.state == "streaming":  # the clock ticks on: the draft ends a frame after the flood
+            self._flush_timer = self.set_timer(self._frame, self.flush)
 
     def _thinking_view(self) -> Static:
         existing = self.query(".thinking-text")
