@@ -214,6 +214,33 @@ async def test_everything_rendered_for_a_copy_while_drafting_is_rendered_for_rea
         assert view.is_rendered and "A bold word." in [view.render_line(y).text.rstrip() for y in range(3)]
 
 
+async def test_every_frame_of_a_followed_reply_shows_true_heights_at_once():
+    """Issue #12: the pieces of the last screenful render before the layout, not in the paint, so no
+    frame shows estimated heights that a second frame corrects (the end of a turn included)."""
+    app = ViewApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(MarkdownView)
+        app.query_one(VerticalScroll).anchor()  # follows the end, as the chat log does
+        await pilot.pause()
+        frames: list[tuple[int, int]] = []  # (height laid out, true height) as each frame was pushed
+        display = app._display
+
+        def logged_display(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is not None:
+                frames.append((view.size.height, view._height()))
+
+        app._display = logged_display
+        for start in range(0, 9000, 1500):
+            view.append(REPORT[start : start + 1500])
+            await pilot.pause()
+        view.finish()
+        await pilot.pause()
+        await pilot.pause()
+        assert len(frames) >= 7 and view.size.height == view._height()
+        assert all(laid_out == true for laid_out, true in frames), frames
+
+
 def test_the_shared_parser_renders_exactly_like_richs_own_markdown():
     from foundry_tui.ui.widgets.markdown_view import shared_parser_markdown
 

@@ -270,7 +270,23 @@ class MarkdownView(Widget):
             return
         self._splitter.finish()
         self._refresh_content()
-        self.refresh(layout=True)  # the streaming reserve goes
+        self.call_later(self._show_final)  # in a loop step of its own: the turn's last one is long enough
+
+    def _show_final(self) -> None:
+        """The last screenful rendered, then the layout without the streaming reserve."""
+        self._render_last_screenful()
+        self.refresh(layout=True)
+
+    def _render_last_screenful(self) -> None:
+        """Render the pieces that fill the reply's last screenful: a log that follows the reply shows
+        them next. With their true heights known before the layout, the next frame is right at once;
+        rendered in the paint instead, they would move the layout and take a second frame."""
+        covered = 0
+        for index in range(len(self._pieces) - 1, -1, -1):
+            if covered >= self.app.size.height:
+                return
+            self._render_piece(index)
+            covered += self._pieces[index].height
 
     def _feed(self) -> None:
         """Parse the backlog FEED_CHARS at a time for up to FEED_SECONDS, and the rest on later loop
@@ -317,6 +333,8 @@ class MarkdownView(Widget):
             return
         before = self._height()
         self._update_pieces(self._width)
+        if self._splitter.streaming and not self._drafting:
+            self._render_last_screenful()  # in practice the tail block: the others are rendered already
         # A new height re-lays out and repaints the whole screen; the same height repaints this view.
         self.refresh(layout=self._height() != before)
 
