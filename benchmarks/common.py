@@ -54,16 +54,20 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 class FrameLog:
-    """Times at which the app pushed a frame (its `_display` runs headless too, minus the write)."""
+    """Times at which the app pushed a frame (its `_display` runs headless too, minus the write),
+    and the text of each frame pushed once `keep_text` holds (text costs a render of the screen)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, keep_text: Callable[[], bool] = lambda: False) -> None:
         self.times: list[float] = []
+        self.texts: list[tuple[float, list[str]]] = []
         original = app._display
 
         def display(screen, renderable) -> None:
             original(screen, renderable)
             if renderable is not None:
                 self.times.append(time.perf_counter())
+                if keep_text():
+                    self.texts.append((self.times[-1], screen_text(screen)))
 
         app._display = display
 
@@ -76,6 +80,42 @@ class FrameLog:
                 return later[0]
             await asyncio.sleep(0.0005)
         raise TimeoutError("no frame was pushed")
+
+
+def screen_text(screen) -> list[str]:
+    """The lines a screen shows now, as text."""
+    return [strip.text for strip in screen._compositor.render_strips()]
+
+
+def prompt_box(lines: list[str]) -> tuple[list[str], str]:
+    """(the screen above the prompt box, the prompt's text): the box is the last ╭…╰ on screen."""
+    top = max((i for i, line in enumerate(lines) if line.startswith("╭")), default=len(lines))
+    bottom = max((i for i, line in enumerate(lines) if line.startswith("╰")), default=len(lines))
+    text = " ".join(line.strip(" │┃▊▌▐▕") for line in lines[top + 1 : bottom])
+    return lines[:top], text.strip()
+
+
+def footer_index(chat: list[str]) -> int | None:
+    """The finished turn's footer line ("… tok/s · end_turn"), the last one on screen."""
+    return max((i for i, line in enumerate(chat) if "tok/s" in line), default=None)
+
+
+def reply_last_line(chat: list[str]) -> str:
+    """The reply's last non-blank line, just above the footer."""
+    footer = footer_index(chat)
+    assert footer is not None, "the turn has no footer"
+    return next(line for line in reversed(chat[:footer]) if line.strip(" ▊"))
+
+
+def finished_on_screen(screens: list[tuple[float, list[str]]]) -> float:
+    """When the chat above the prompt first showed the footer under the reply's last line, as the
+    last of `screens` (the settled one) shows it: a frame drawn before the layout caught up with the
+    reply's true height does not count."""
+    last = reply_last_line(screens[-1][1])
+    for at, chat in screens:
+        if footer_index(chat) is not None and reply_last_line(chat) == last:
+            return at
+    raise AssertionError("the finished turn was never on screen")
 
 
 async def key_to_frame(app, frames: FrameLog, key: str, changed: Callable[[], bool]) -> float:

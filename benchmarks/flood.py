@@ -18,12 +18,23 @@ from contextlib import contextmanager
 
 from textual import events
 
-from benchmarks.common import SIZE, Figure, FrameLog, LoopProbe, percentile, wait_for
+from benchmarks.common import (
+    SIZE,
+    Figure,
+    FrameLog,
+    LoopProbe,
+    finished_on_screen,
+    percentile,
+    prompt_box,
+    screen_text,
+    wait_for,
+)
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import Profile, RequestDefaults
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.widgets.prompt import PromptInput
+from foundry_tui.ui.widgets.turn import TurnView
 
 DEPLOYMENT = "claude-sonnet-4-5"
 MAX_TOKENS = 64_000  # the app and the bare read ask for the same stream
@@ -110,15 +121,23 @@ async def flood(url: str, key: str, deltas: int) -> dict[str, float]:
     async with app.run_test(size=SIZE) as pilot:
         await app.history()
         await pilot.pause(0.3)  # the first frame and the idle warm-up are the first-turn figure's subject
-        frames = FrameLog(app)
+        turns: list[TurnView] = []  # the new turn, once mounted: found once, not queried every poll
+
+        def ended() -> bool:
+            turns[:] = turns or list(app.screen.query(TurnView))
+            return bool(turns) and turns[-1].state != "streaming"
+
+        frames = FrameLog(app, keep_text=ended)
         probe = LoopProbe(app.screen.query_one(PromptInput))
         started = await enter(app, "bench")
         probe.start()
-        await wait_for(lambda: bool(app.screen.query("TurnView")) and app.screen.query("TurnView").last().state != "streaming")
-        done = time.perf_counter()
-        shown = await frames.first_after(done)
+        await wait_for(ended)
+        await frames.first_after(time.perf_counter())
         await probe.stop()
-        turn = app.screen.query("TurnView").last()
+        await pilot.pause(0.3)  # the screen settles: its last frame names the reply's last line
+        frames.texts.append((time.perf_counter(), screen_text(app.screen)))
+        shown = finished_on_screen([(at, prompt_box(text)[0]) for at, text in frames.texts])
+        turn = turns[-1]
         assert turn.state == "done", turn.state
         assert turn.result is not None and turn.result.usage.output_tokens >= deltas, "not the whole flood"
     return {"shown_s": shown - started, "step_max_s": max(probe.stalls), "echo_p95_s": percentile(probe.echoes, 0.95)}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from benchmarks.common import SIZE, Figure, percentile
+from benchmarks.common import SIZE, Figure, finished_on_screen, footer_index, percentile, prompt_box
 from benchmarks.flood import bare_read, emulator_process
 
 POLL_EVERY = 0.005
@@ -76,26 +76,6 @@ class ControlClient:
         self._tmux.stdout.close()
 
 
-def prompt_box(lines: list[str]) -> tuple[list[str], str]:
-    """(the screen above the prompt box, the prompt's text): the box is the last ╭…╰ on screen."""
-    top = max((i for i, line in enumerate(lines) if line.startswith("╭")), default=len(lines))
-    bottom = max((i for i, line in enumerate(lines) if line.startswith("╰")), default=len(lines))
-    text = " ".join(line.strip(" │┃▊▌▐▕") for line in lines[top + 1 : bottom])
-    return lines[:top], text.strip()
-
-
-def footer_index(chat: list[str]) -> int | None:
-    """The finished turn's footer line ("… tok/s · end_turn"), the last one on screen."""
-    return max((i for i, line in enumerate(chat) if "tok/s" in line), default=None)
-
-
-def reply_last_line(chat: list[str]) -> str:
-    """The reply's last non-blank line, just above the footer."""
-    footer = footer_index(chat)
-    assert footer is not None, "the turn has no footer"
-    return next(line for line in reversed(chat[:footer]) if line.strip(" ▊"))
-
-
 @dataclass
 class Watch:
     """What the screen showed from Enter on: every change above the prompt box, and the keys typed."""
@@ -110,12 +90,7 @@ class Watch:
 
     def shown(self) -> float:
         """When the screen first showed the footer under the reply's last line (from the final screen)."""
-        last = reply_last_line(self.changes[-1][1])
-        for at, chat in self.changes:
-            footer = footer_index(chat)
-            if footer is not None and reply_last_line(chat) == last:
-                return at
-        raise AssertionError("the finished turn was never on screen")
+        return finished_on_screen(self.changes)
 
     def first_text(self) -> float:
         """When a row of reply text first appeared: one that is not the header, the screen before
