@@ -1,13 +1,17 @@
 """Turns Messages SSE events into typed events and one assembled `TurnResult`.
 
 Kept apart from HTTP so the same code runs on recorded bytes (tests, benchmarks). This is the
-streaming hot path: one `json.loads` and a few dict look-ups per delta; text is collected in lists
-and joined once per block.
+streaming hot path: a text delta in its standard form is read without building its JSON objects
+(`_standard_text_delta`), any other event takes one `json.loads`; text is collected in lists and
+joined once per block. A read's consecutive text deltas of one block come out as one
+`TextDelta`, their texts joined: consumers only join texts, and a flood then costs one object per
+read instead of one per token, here and in every loop downstream.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,13 +35,20 @@ from foundry_tui.service.messages import (
     TurnResult,
     bounded,
 )
-from foundry_tui.service.sse import SSEDecoder
+from foundry_tui.service.sse import SSEDecoder, parse_block, parse_event
 
 _TOOL_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")  # blocks whose input arrives as input_json_delta
 _loads = json.loads
 # The C scanner under json.loads, without its per-call wrapper (typeshed does not declare it).
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _clock = time.perf_counter
+# json's C string scanner, strict: what json.loads reads a string with (typeshed does not declare it).
+_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+# A text delta as Foundry and the emulator write it (compact JSON), up to its text; the index as json reads it.
+_TEXT_DELTA_START = 'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+_TEXT_DELTA_END = ',"delta":{"type":"text_delta","text":"'
+_TEXT_DELTA_HEAD = re.compile(re.escape(_TEXT_DELTA_START) + "(0|[1-9][0-9]{0,17})" + re.escape(_TEXT_DELTA_END))
+_TEXT_DELTA_FIRST_HEAD = f"{_TEXT_DELTA_START}0{_TEXT_DELTA_END}"
 
 
 def parse_json(data: str) -> Any:
@@ -73,13 +84,11 @@ class MessageAssembler:
         self._text_parts: dict[int, list[str]] = {}  # text pieces per open text block (the hot path's own)
         self._awaiting_first_token = True
         self._warned: set[str] = set()
+        self._text_delta_head = (_TEXT_DELTA_FIRST_HEAD, 0)  # the head of the last standard text delta, and its index
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """The events one read completes, up to an `event: error`, which sets `error` and ends the turn."""
-        sse_events = self._decoder.feed(chunk)
-        if sse_events and any(name != "ping" for name, _ in sse_events):
-            self.saw_content = True
-        events = self._assemble(sse_events)
+        events = self._assemble(self._decoder.feed_blocks(chunk), parse_event)
         if self._decoder.overflowed and self.error is None:
             limit = self._decoder.max_event_bytes // (1024 * 1024)
             self._refuse(f"the server sent an event over {limit} MB")
@@ -87,47 +96,86 @@ class MessageAssembler:
 
     def close(self) -> list[StreamEvent]:
         """End of the byte stream: deliver a last unterminated event, then close open blocks."""
-        events = self._assemble(self._decoder.close())
+        block = self._decoder.close_block()
+        events = self._assemble([block] if block else [], parse_block)
         self.finalize()
         return events
 
-    def _assemble(self, sse_events: list[tuple[str, str]]) -> list[StreamEvent]:
+    def _assemble(self, blocks: list[str], parse: Callable[[str], tuple[str, str] | None]) -> list[StreamEvent]:
         """Text deltas, nearly every event, are handled inline here: per token, each function call
-        and attribute look-up saved is measurable against the cost of `json.loads` itself."""
+        and attribute look-up saved is measurable. `parse` splits an event the fast path passed on."""
         events: list[StreamEvent] = []
         append = events.append
         text_parts = self._text_parts
-        for event, data in sse_events:
-            try:
-                payload = parse_json(data)
-                if payload.get("type") == "content_block_delta":
-                    delta = payload["delta"]
-                    if delta.get("type") == "text_delta":
-                        index = payload["index"]
-                        text = delta["text"]
-                        if text.__class__ is not str:
-                            raise TypeError("text")
-                        bucket = text_parts.get(index)
-                        if bucket is None:
-                            self._misaimed(index, "text_delta")  # KeyError for an unopened block: "malformed"
-                            continue
-                        bucket.append(text)
-                        if self._awaiting_first_token:
-                            self._content_arrived()
-                        append(TextDelta(index, text))
+        run: list[str] = []  # the texts of the current run of text deltas, all of block `run_index`
+        run_index = -1
+
+        def end_run() -> None:
+            if run:
+                append(TextDelta(run_index, "".join(run)))
+                run.clear()
+
+        for block in blocks:
+            fast = self._standard_text_delta(block)
+            if fast is None or (bucket := text_parts.get(fast[0])) is None:
+                parsed = parse(block)
+                if parsed is None:
+                    continue  # comments only
+                event, data = parsed
+                if event != "ping":
+                    self.saw_content = True
+                try:
+                    payload = parse_json(data)
+                    if payload.get("type") != "content_block_delta" or payload["delta"].get("type") != "text_delta":
+                        produced = self._dispatch(payload.get("type") or event, payload)
+                        if produced is not None:
+                            end_run()
+                            append(produced)
+                        elif self.error is not None:
+                            break  # nothing after an error event belongs to the turn
                         continue
-                produced = self._dispatch(payload.get("type") or event, payload)
-            except (ValueError, AttributeError, KeyError, TypeError):
-                self._malformed(event, data)
-                continue
-            except RecursionError:  # JSON nested deeper than the parser's stack: hostile, not a typo
-                self._refuse(f"the server sent a {event!r} event nested too deeply to parse")
-                break
-            if produced is not None:
-                append(produced)
-            elif self.error is not None:
-                break  # nothing after an error event belongs to the turn
+                    fast = index, text = payload["index"], payload["delta"]["text"]
+                    if text.__class__ is not str:
+                        raise TypeError("text")
+                    bucket = text_parts.get(index)
+                    if bucket is None:
+                        self._misaimed(index, "text_delta")  # KeyError for an unopened block: "malformed"
+                        continue
+                except (ValueError, AttributeError, KeyError, TypeError):
+                    self._malformed(event, data)
+                    continue
+                except RecursionError:  # JSON nested deeper than the parser's stack: hostile, not a typo
+                    self._refuse(f"the server sent a {event!r} event nested too deeply to parse")
+                    break
+            else:
+                self.saw_content = True
+            index, text = fast
+            if index != run_index:
+                end_run()
+                run_index = index
+            run.append(text)
+            bucket.append(text)
+            if self._awaiting_first_token:
+                self._content_arrived()
+        end_run()
         return events
+
+    def _standard_text_delta(self, block: str) -> tuple[int, str] | None:
+        """(index, text) of a text delta in the exact form Foundry sends, else None (the generic
+        path decides). Building its JSON objects is most of a flood's cost; the text is read by
+        json's own string scanner, and the event is taken only if nothing follows the string but
+        its closing braces, so what is accepted is exactly what `json.loads` would give."""
+        head, index = self._text_delta_head
+        if not block.startswith(head):
+            match = _TEXT_DELTA_HEAD.match(block)
+            if match is None:
+                return None
+            head, index = self._text_delta_head = match[0], int(match[1])
+        try:
+            text, end = _scan_string(block, len(head))
+        except ValueError:  # a bad escape, a control character, no closing quote
+            return None
+        return (index, text) if end == len(block) - 2 and block.endswith("}}") else None
 
     def _misaimed(self, index: int, kind: str) -> None:
         """A delta for a block of another kind is ignored, as the SDK ignores it; one for no block is malformed."""

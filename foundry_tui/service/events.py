@@ -25,6 +25,8 @@ class BlockStarted:
 
 @dataclass(slots=True)
 class TextDelta:
+    """Text for block `index`: the text deltas of one network read that came in a row, joined."""
+
     index: int
     text: str
 

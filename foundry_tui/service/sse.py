@@ -1,9 +1,10 @@
 """Incremental server-sent events decoder, tuned for the streaming hot path.
 
 It accepts LF, CRLF and lone CR line ends, comments and multi-line `data:` fields (per the WHATWG
-spec), and returns `(event_name, data)` pairs. Each read is decoded from UTF-8 once, up to its last
-complete event, so a character split across reads is never cut, and `json.loads` gets `str` (for
-bytes it would sniff the encoding and decode again, per event).
+spec), and returns `(event_name, data)` pairs, or each event's lines (`feed_blocks`, for the
+assembler's fast path). Each read is decoded from UTF-8 once, up to its last complete event, so a
+character split across reads is never cut, and `json.loads` gets `str` (for bytes it would sniff
+the encoding and decode again, per event).
 
 An unfinished event is held as a list of reads and joined only when a read may end it, so a long
 line costs linear time, not a copy of everything held per read. An event over `MAX_EVENT_BYTES`
@@ -28,6 +29,10 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         """Decode one read; returns every event it completes (a list: cheaper than a generator)."""
+        return [event for event in map(parse_event, self.feed_blocks(chunk)) if event is not None]
+
+    def feed_blocks(self, chunk: bytes) -> list[str]:
+        """Decode one read; returns the text of every event it completes, its lines ended by LF."""
         if self.overflowed:
             return []
         if self._held:
@@ -52,26 +57,18 @@ class SSEDecoder:
         blocks = buffer[:end].decode("utf-8", "replace").split("\n\n")
         if end > self.max_event_bytes:
             blocks = self._within_limit(blocks)
-        events: list[tuple[str, str]] = []
-        for block in blocks:
-            # The shape nearly every event has, "event: NAME\ndata: JSON", takes one partition; this
-            # runs once per token, so it is worth the special case. Anything else takes the full parse.
-            if block.startswith("event: "):
-                head, found, data = block.partition("\ndata: ")
-                if found and "\n" not in head and "\n" not in data:
-                    events.append((head[7:], data))
-                    continue
-            event = parse_block(block)
-            if event is not None:
-                events.append(event)
-        return events
+        return blocks
 
     def close(self) -> list[tuple[str, str]]:
         """End of stream: a last event not followed by a blank line is still delivered."""
+        event = parse_block(block) if (block := self.close_block()) else None
+        return [event] if event is not None else []
+
+    def close_block(self) -> str:
+        """End of stream: the text of a last event not followed by a blank line ("" for none)."""
         block = b"".join(self._held).rstrip(b"\r\n").decode("utf-8", "replace")
         self._drop()
-        event = parse_block(block) if block else None
-        return [event] if event is not None else []
+        return block
 
     def _hold(self, data: bytes) -> None:
         self._held.append(data)
@@ -101,6 +98,16 @@ def _may_end_event(chunk: bytes, last_held: bytes) -> bool:
     if b"\n\n" in chunk or b"\r" in chunk:
         return True
     return chunk[:1] == b"\n" and last_held[-1:] in (b"\n", b"\r")
+
+
+def parse_event(block: str) -> tuple[str, str] | None:
+    """`parse_block`, with a shortcut for the shape nearly every event has, "event: NAME\ndata: JSON":
+    one partition, worth it at once per token."""
+    if block.startswith("event: "):
+        head, found, data = block.partition("\ndata: ")
+        if found and "\n" not in head and "\n" not in data:
+            return head[7:], data
+    return parse_block(block)
 
 
 def parse_block(block: str) -> tuple[str, str] | None:

@@ -52,15 +52,48 @@ def result_of(*pieces: bytes) -> TurnResult:
 def test_text_is_joined_and_events_come_in_order() -> None:
     events, assembler = run(text_block(0, "Hel", "lo", " wörld 🙂"))
     block = assembler.result.content[0]
-    assert events == [
-        BlockStarted(0, "text"),
-        TextDelta(0, "Hel"),
-        TextDelta(0, "lo"),
-        TextDelta(0, " wörld 🙂"),
-        BlockStopped(0, block),
-    ]
+    assert events == [BlockStarted(0, "text"), TextDelta(0, "Hello wörld 🙂"), BlockStopped(0, block)]
     assert block == TextBlock(text="Hello wörld 🙂")
     assert assembler.result.text == "Hello wörld 🙂"
+
+
+def test_a_read_of_many_text_deltas_yields_one_text_delta_per_run() -> None:
+    parts = [f"w{n} " for n in range(500)]
+    assembler = MessageAssembler(TurnResult(deployment="dep"), started_at=0.0)
+    assert assembler.feed(start(0, type="text", text="")) == [BlockStarted(0, "text")]
+    assert assembler.feed(b"".join(delta(0, type="text_delta", text=p) for p in parts)) == [TextDelta(0, "".join(parts))]
+    assert assembler.feed(b"".join(delta(0, type="text_delta", text=p) for p in "abc")) == [TextDelta(0, "abc")]  # per read
+
+
+def test_a_run_of_text_deltas_ends_at_any_other_event_in_order() -> None:
+    events, assembler = run(
+        start(0, type="thinking", thinking="", signature=""),
+        start(1, type="text", text=""),
+        delta(1, type="text_delta", text="a"),
+        delta(1, type="text_delta", text="b"),
+        delta(0, type="thinking_delta", thinking="hmm"),
+        delta(1, type="text_delta", text="c"),
+        delta(1, type="citations_delta", citation={"type": "char_location"}),  # yields nothing: the run goes on
+        delta(1, type="text_delta", text="d"),
+        start(2, type="text", text=""),
+        delta(2, type="text_delta", text="e"),
+        delta(1, type="text_delta", text="f"),  # another block's delta: a run of its own
+        delta(2, type="text_delta", text="g"),
+        sse_event("message_delta", delta={}, usage={"output_tokens": 5}),
+        delta(2, type="text_delta", text="h"),
+        stop(2),
+        stop(1),
+        stop(0),
+        close=False,
+    )
+    texts = [(type(e).__name__, getattr(e, "index", None), getattr(e, "text", getattr(e, "thinking", None))) for e in events]
+    assert texts == [
+        ("BlockStarted", 0, None), ("BlockStarted", 1, None),
+        ("TextDelta", 1, "ab"), ("ThinkingDelta", 0, "hmm"), ("TextDelta", 1, "cd"), ("BlockStarted", 2, None),
+        ("TextDelta", 2, "e"), ("TextDelta", 1, "f"), ("TextDelta", 2, "g"), ("UsageUpdated", None, None),
+        ("TextDelta", 2, "h"), ("BlockStopped", 2, None), ("BlockStopped", 1, None), ("BlockStopped", 0, None),
+    ]  # fmt: skip
+    assert [block.text for block in assembler.result.content[1:]] == ["abcdf", "egh"]
 
 
 def test_text_of_several_blocks_is_joined_in_order() -> None:

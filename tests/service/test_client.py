@@ -522,7 +522,9 @@ async def test_stream_batches_yields_one_list_per_network_read_and_stream_is_the
     assert [type(event) for event in batches[0]] == [ResponseStarted]
     reads = batches[1:-1]
     assert len(reads) == 2 and all(reads)  # two reads: two lists, however many deltas each holds
-    assert [event.text for batch in reads for event in batch if isinstance(event, TextDelta)] == parts
+    texts = [[event.text for event in batch if isinstance(event, TextDelta)] for batch in reads]
+    assert [len(read) for read in texts] == [1, 1]  # a read's text deltas come as one
+    assert "".join(text for read in texts for text in read) == "".join(parts)
     assert [type(event) for event in batches[-1]] == [Done]
     flat = await setup.run()  # stream(): the same events, one by one
     assert [type(event) for event in flat] == [type(event) for batch in batches for event in batch]
