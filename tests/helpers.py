@@ -16,6 +16,7 @@ from foundry_tui.config.file import Config, config_to_toml, write_toml
 from foundry_tui.config.paths import config_file
 from foundry_tui.service.client import FoundryClient
 from foundry_tui.service.events import TextDelta
+from foundry_tui.service.sse import parse_event
 from foundry_tui.store.db import default_path
 from foundry_tui.ui.widgets.prompt import PromptInput
 from foundry_tui.ui.widgets.turn import TurnView
@@ -27,6 +28,12 @@ def sse_event(kind: str, newline: str = "\n", **fields: Any) -> bytes:
     """One Anthropic-style event: `event: <kind>` and a JSON `data:` line whose type is `kind`."""
     data = json.dumps({"type": kind, **fields}, ensure_ascii=False)
     return f"event: {kind}{newline}data: {data}{newline}{newline}".encode()
+
+
+def sse_events(blocks: list[str] | str) -> list[tuple[str, str]]:
+    """(event, data) of the blocks an `SSEDecoder` returned (`feed`'s list or `close`'s one block)."""
+    blocks = [blocks] if isinstance(blocks, str) else blocks
+    return [event for event in map(parse_event, blocks) if event is not None]
 
 
 def text_turn(*parts: str, usage: dict[str, Any] | None = None, stop: bool = True) -> bytes:
@@ -156,7 +163,8 @@ def foundry_in_pty(*args: str, env: dict[str, str] | None = None, timeout: float
 
 
 def break_after_text(monkeypatch, deltas: int):
-    """Every stream raises RecursionError (as a deeply nested data line did) after `deltas` text deltas.
+    """Every stream raises RecursionError (as a deeply nested data line did) after `deltas` `TextDelta`s
+    (each is one read's run of text deltas).
 
     Returns the real `FoundryClient.stream_batches`, to put back mid-test.
     """

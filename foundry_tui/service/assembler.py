@@ -35,7 +35,7 @@ from foundry_tui.service.messages import (
     TurnResult,
     bounded,
 )
-from foundry_tui.service.sse import SSEDecoder, parse_block, parse_event
+from foundry_tui.service.sse import SSEDecoder, parse_event
 
 _TOOL_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")  # blocks whose input arrives as input_json_delta
 _loads = json.loads
@@ -88,7 +88,7 @@ class MessageAssembler:
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         """The events one read completes, up to an `event: error`, which sets `error` and ends the turn."""
-        events = self._assemble(self._decoder.feed_blocks(chunk), parse_event)
+        events = self._assemble(self._decoder.feed(chunk))
         if self._decoder.overflowed and self.error is None:
             limit = self._decoder.max_event_bytes // (1024 * 1024)
             self._refuse(f"the server sent an event over {limit} MB")
@@ -96,14 +96,14 @@ class MessageAssembler:
 
     def close(self) -> list[StreamEvent]:
         """End of the byte stream: deliver a last unterminated event, then close open blocks."""
-        block = self._decoder.close_block()
-        events = self._assemble([block] if block else [], parse_block)
+        block = self._decoder.close()
+        events = self._assemble([block] if block else [])
         self.finalize()
         return events
 
-    def _assemble(self, blocks: list[str], parse: Callable[[str], tuple[str, str] | None]) -> list[StreamEvent]:
+    def _assemble(self, blocks: list[str]) -> list[StreamEvent]:
         """Text deltas, nearly every event, are handled inline here: per token, each function call
-        and attribute look-up saved is measurable. `parse` splits an event the fast path passed on."""
+        and attribute look-up saved is measurable."""
         events: list[StreamEvent] = []
         append = events.append
         text_parts = self._text_parts
@@ -118,7 +118,7 @@ class MessageAssembler:
         for block in blocks:
             fast = self._standard_text_delta(block)
             if fast is None or (bucket := text_parts.get(fast[0])) is None:
-                parsed = parse(block)
+                parsed = parse_event(block)
                 if parsed is None:
                     continue  # comments only
                 event, data = parsed

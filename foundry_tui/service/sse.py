@@ -1,10 +1,11 @@
 """Incremental server-sent events decoder, tuned for the streaming hot path.
 
 It accepts LF, CRLF and lone CR line ends, comments and multi-line `data:` fields (per the WHATWG
-spec), and returns `(event_name, data)` pairs, or each event's lines (`feed_blocks`, for the
-assembler's fast path). Each read is decoded from UTF-8 once, up to its last complete event, so a
-character split across reads is never cut, and `json.loads` gets `str` (for bytes it would sniff
-the encoding and decode again, per event).
+spec). It returns each complete event's lines, LF-ended, and `parse_event` turns them into
+`(event_name, data)`: the assembler reads a text delta in its standard form straight from its
+lines. Each read is decoded from UTF-8 once, up to its last complete event, so a character split
+across reads is never cut, and `json.loads` gets `str` (for bytes it would sniff the encoding and
+decode again, per event).
 
 An unfinished event is held as a list of reads and joined only when a read may end it, so a long
 line costs linear time, not a copy of everything held per read. An event over `MAX_EVENT_BYTES`
@@ -27,11 +28,7 @@ class SSEDecoder:
         self.max_event_bytes = max_event_bytes
         self.overflowed = False  # an event outgrew the limit: the stream is refused from there on
 
-    def feed(self, chunk: bytes) -> list[tuple[str, str]]:
-        """Decode one read; returns every event it completes (a list: cheaper than a generator)."""
-        return [event for event in map(parse_event, self.feed_blocks(chunk)) if event is not None]
-
-    def feed_blocks(self, chunk: bytes) -> list[str]:
+    def feed(self, chunk: bytes) -> list[str]:
         """Decode one read; returns the text of every event it completes, its lines ended by LF."""
         if self.overflowed:
             return []
@@ -59,12 +56,7 @@ class SSEDecoder:
             blocks = self._within_limit(blocks)
         return blocks
 
-    def close(self) -> list[tuple[str, str]]:
-        """End of stream: a last event not followed by a blank line is still delivered."""
-        event = parse_block(block) if (block := self.close_block()) else None
-        return [event] if event is not None else []
-
-    def close_block(self) -> str:
+    def close(self) -> str:
         """End of stream: the text of a last event not followed by a blank line ("" for none)."""
         block = b"".join(self._held).rstrip(b"\r\n").decode("utf-8", "replace")
         self._drop()

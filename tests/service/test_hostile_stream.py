@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from helpers import sse_event, text_turn
+from helpers import sse_event, sse_events, text_turn
 
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.errors import MalformedStream
@@ -137,9 +137,9 @@ def test_an_event_over_the_cap_fails_the_turn_and_keeps_the_text() -> None:
 
 def test_the_decoder_refuses_an_oversized_event_in_one_read_but_returns_those_before() -> None:
     decoder = SSEDecoder()
-    events = decoder.feed(b"data: a\n\n" + b"data: " + b"x" * (MAX_EVENT_BYTES + 10) + b"\n\ndata: b\n\n")
+    events = sse_events(decoder.feed(b"data: a\n\n" + b"data: " + b"x" * (MAX_EVENT_BYTES + 10) + b"\n\ndata: b\n\n"))
     assert events == [("message", "a")] and decoder.overflowed
-    assert decoder.feed(b"data: c\n\n") == [] and decoder.close() == []
+    assert decoder.feed(b"data: c\n\n") == [] and decoder.close() == ""
 
 
 def test_text_before_a_bomb_in_the_same_read_is_kept() -> None:
@@ -155,7 +155,7 @@ def test_a_long_line_in_small_reads_costs_linear_time() -> None:
     started = time.perf_counter()
     for i in range(0, len(line), 4096):
         decoder.feed(line[i : i + 4096])
-    events = decoder.feed(b"\n\n")
+    events = sse_events(decoder.feed(b"\n\n"))
     assert time.perf_counter() - started < 0.5
     assert len(events) == 1 and len(events[0][1]) == MAX_EVENT_BYTES - 100
 
@@ -164,5 +164,5 @@ def test_a_blank_line_split_across_reads_still_ends_the_event() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"data: a" + b"b" * 100) == []
     assert decoder.feed(b"c\n") == []
-    assert decoder.feed(b"\ndata: d\n") == [("message", "a" + "b" * 100 + "c")]
-    assert decoder.feed(b"\r\n") == [("message", "d")]
+    assert sse_events(decoder.feed(b"\ndata: d\n")) == [("message", "a" + "b" * 100 + "c")]
+    assert sse_events(decoder.feed(b"\r\n")) == [("message", "d")]

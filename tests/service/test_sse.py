@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from helpers import split_every, sse_event
+from helpers import split_every, sse_event, sse_events
 
 from foundry_tui.service.assembler import MessageAssembler
 from foundry_tui.service.events import StreamEvent, TextDelta, UsageUpdated
@@ -102,8 +102,8 @@ def outcome(chunks: Iterable[bytes]) -> tuple[list[StreamEvent], dict[str, Any],
 
 def decode(*chunks: bytes) -> list[tuple[str, str]]:
     decoder = SSEDecoder()
-    events = [event for chunk in chunks for event in decoder.feed(chunk)]
-    return events + list(decoder.close())
+    events = [event for chunk in chunks for event in sse_events(decoder.feed(chunk))]
+    return events + sse_events(decoder.close())
 
 
 @pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
@@ -163,10 +163,10 @@ def test_utf8_characters_split_across_reads() -> None:
 )
 def test_crlf_split_across_reads_makes_no_spurious_event(chunks: tuple[bytes, ...]) -> None:
     decoder = SSEDecoder()
-    events = [event for chunk in chunks for event in decoder.feed(chunk)]
-    events += [event for event in decoder.feed(b"data: b\r\n\r\n")]
+    events = [event for chunk in chunks for event in sse_events(decoder.feed(chunk))]
+    events += sse_events(decoder.feed(b"data: b\r\n\r\n"))
     assert events == [("message", "a"), ("message", "b")]
-    assert list(decoder.close()) == []
+    assert decoder.close() == ""
 
 
 @pytest.mark.parametrize("newline", [b"\r\n", b"\r"], ids=["CRLF", "CR"])
@@ -178,8 +178,8 @@ def test_line_end_split_inside_an_event(newline: bytes) -> None:
 
 def test_an_event_is_delivered_as_soon_as_its_blank_line_arrives() -> None:
     decoder = SSEDecoder()
-    assert list(decoder.feed(b"data: 1\n")) == []
-    assert list(decoder.feed(b"\n")) == [("message", "1")]
+    assert decoder.feed(b"data: 1\n") == []
+    assert sse_events(decoder.feed(b"\n")) == [("message", "1")]
 
 
 @pytest.mark.parametrize("tail", [b"", b"\n", b"\r\n", b"\r"])

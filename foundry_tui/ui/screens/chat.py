@@ -196,7 +196,7 @@ class ChatScreen(Screen[None]):
             )  # fmt: skip
             async with aclosing(events):
                 async for batch in events:
-                    # text deltas are most events, thousands a second in a flood: one add per read
+                    # the client joins a read's text deltas: one add per read, however many tokens
                     if text := [event.text for event in batch if type(event) is TextDelta]:
                         turn.add_text("".join(text))
                     for event in batch:
