@@ -1,9 +1,9 @@
 """One exchange in the chat: the prompt, optional thinking, the streamed reply, and its footer.
 
-Deltas are flushed to the screen at most once a frame (~30 fps; 15 while more than a screenful
-comes a frame, drawn as a plain-text draft until it slows down), so a fast stream costs one render
-per frame rather than one per token. Text that comes after a quiet frame, the first token above
-all, is flushed at once rather than a frame later.
+Deltas are flushed to the screen at most once a frame (~30 fps), so a fast stream costs one render
+per frame rather than one per token; while more than a screenful comes a frame, the reply is drawn
+as a plain-text draft until it slows down. Text that comes after a quiet frame, the first token
+above all, is flushed at once rather than a frame later.
 `flush()` always runs at the end of a turn, so no token is ever left behind.
 """
 
@@ -38,10 +38,9 @@ if TYPE_CHECKING:  # the service layer loads with the first turn, not at start-u
     from foundry_tui.service.messages import TurnResult, Usage
 
 FRAME = 1 / 30
-# A frame that brought more than a screenful of text scrolled it past unread: until the stream
-# slows down, draw 15 times a second and spend the time taking the text in.
+# A frame that brings more than a screenful of text scrolls it past unread: until the stream slows
+# down, the reply is drawn as a draft (see MarkdownView.drafting).
 FLOOD_CHARS = 4_000
-FLOOD_FRAME = 1 / 15
 
 
 class TurnView(Vertical, can_focus=True):
@@ -83,7 +82,6 @@ class TurnView(Vertical, can_focus=True):
         self._pending_thinking = bool(thinking)
         self._flush_timer: Timer | None = None
         self._flushed_at = 0.0  # time.monotonic() of the last flush
-        self._frame = FRAME  # the time between flushes, longer while text floods in
         self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -211,7 +209,7 @@ class TurnView(Vertical, can_focus=True):
     def _schedule_flush(self) -> None:
         if self._flush_timer is not None:
             return
-        wait = self._flushed_at + self._frame - time.monotonic()
+        wait = self._flushed_at + FRAME - time.monotonic()
         if wait <= 0:
             self.flush()
         else:
@@ -228,7 +226,6 @@ class TurnView(Vertical, can_focus=True):
             self._thinking_view().update(terminal_text("".join(self._thinking)))
         text = "".join(self._pending_text)
         flooding = len(text) > FLOOD_CHARS
-        self._frame = FLOOD_FRAME if flooding else FRAME
         view = self.query_one(MarkdownView)
         view.drafting = flooding
         if text:
@@ -236,7 +233,7 @@ class TurnView(Vertical, can_focus=True):
             self._pending_chars = 0
             view.append(text)
         if flooding and self.state == "streaming":  # the clock ticks on: the draft ends a frame after the flood
-            self._flush_timer = self.set_timer(self._frame, self.flush)
+            self._flush_timer = self.set_timer(FRAME, self.flush)
 
     def _thinking_view(self) -> Static:
         existing = self.query(".thinking-text")
