@@ -241,6 +241,30 @@ async def test_every_frame_of_a_followed_reply_shows_true_heights_at_once():
         assert all(laid_out == true for laid_out, true in frames), frames
 
 
+async def test_a_reply_scrolled_away_from_does_not_render_its_growing_end():
+    """The last screenful renders ahead of the paint only while the end is on screen: a user reading
+    earlier text does not pay for rendering a tail they do not see."""
+    app = ViewApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(MarkdownView)
+        log = app.query_one(VerticalScroll)
+        log.anchor()
+        view.append("\n\n".join(f"Paragraph {i}: " + "words " * 30 for i in range(40)))
+        await pilot.pause()
+        assert not view._pieces[-1].pending  # followed: the end rendered
+        log.release_anchor()
+        log.scroll_home(animate=False)
+        await pilot.pause()
+        view.append("\n\nA new paragraph at the end.")
+        await pilot.pause()
+        view.append(" It grows.")
+        await pilot.pause()
+        assert view._pieces[-1].pending  # out of view: not rendered yet
+        log.scroll_end(animate=False)
+        await pilot.pause()
+        assert "A new paragraph at the end. It grows." in [view.render_line(y).text.strip() for y in range(view.size.height)]
+
+
 def test_the_shared_parser_renders_exactly_like_richs_own_markdown():
     from foundry_tui.ui.widgets.markdown_view import shared_parser_markdown
 

@@ -230,6 +230,7 @@ class MarkdownView(Widget):
         self._finishing = False  # `finish` was called while a backlog was left
         self._drafting = False
         self._drafts: list[Piece] = []
+        self._end_on_screen = True  # a paint since the last flush drew the reply's last lines
         if markdown:
             self._splitter.append(terminal_text(markdown))
             self._splitter.finish()
@@ -333,8 +334,9 @@ class MarkdownView(Widget):
             return
         before = self._height()
         self._update_pieces(self._width)
-        if self._splitter.streaming and not self._drafting:
+        if self._splitter.streaming and not self._drafting and self._end_on_screen:
             self._render_last_screenful()  # in practice the tail block: the others are rendered already
+        self._end_on_screen = False  # scrolled up, the tail renders when drawn, as the rest does
         # A new height re-lays out and repaints the whole screen; the same height repaints this view.
         self.refresh(layout=self._height() != before)
 
@@ -470,6 +472,8 @@ class MarkdownView(Widget):
     def render_line(self, y: int) -> Strip:
         if self.size.width and self._width != self.size.width:
             self._update_pieces(self.size.width)
+        if y >= self.size.height - STREAM_RESERVE:
+            self._end_on_screen = True
         line = self._line_at(y)
         if line is None:
             return Strip.blank(self.size.width, self.rich_style)
