@@ -133,8 +133,10 @@ async def test_a_flood_is_drafted_until_a_frame_after_it_stops_and_a_turn_never_
         assert [line for line in streaming if line] == [line for line in await fresh_render_text(pilot, turn) if line]
 
         turn.add_text("\n\nMore **text** " * (FLOOD_CHARS // 10))
-        await pilot.pause()
-        assert view.drafting
+        assert view.drafting  # flushed at once, after a quiet frame
+        for y in range(view.size.height + SIZE[1]):  # a paint, now: the new lines are drawn as drafts
+            view.render_line(y)
+        assert any(piece.draft for piece in view._pieces)
         turn.cancelled()
-        assert not view.drafting
+        assert not view.drafting and not any(piece.draft for piece in view._pieces)
         await assert_reply_on_screen(pilot, turn)
