@@ -1,4 +1,6 @@
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import memory_keyring
@@ -18,6 +20,14 @@ FOUNDRY_VARIABLES = (
     "ANTHROPIC_FOUNDRY_BASE_URL",
     "FOUNDRY_TUI_DEPLOYMENT",
 )
+
+
+@pytest.fixture(autouse=True)
+def unfrozen_heap() -> Iterator[None]:
+    """An app that rendered its history froze the heap (`foundry_tui.ui.heap`): no test leaves its
+    objects out of the collector for the tests after it."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

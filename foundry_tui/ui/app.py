@@ -7,7 +7,6 @@ the service layer, which never sees a widget.
 from __future__ import annotations
 
 import asyncio
-import gc
 import importlib
 import signal
 import tempfile
@@ -25,6 +24,7 @@ from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
 from foundry_tui.ui.check_memory import CheckMemory
+from foundry_tui.ui.heap import freeze_long_lived
 from foundry_tui.ui.markdown_blocks import block_parser, parser
 from foundry_tui.ui.screens.chat import ChatScreen
 from foundry_tui.ui.teardown import TeardownDeadline
@@ -183,10 +183,7 @@ class FoundryApp(App[None]):
     # -- history -----------------------------------------------------------------------------------
 
     def _start_history(self) -> None:
-        # Everything built so far lives as long as the app: keep it out of the garbage collector's
-        # full collections, which would otherwise rescan it every second or so while replies stream.
-        gc.collect()  # what is garbage now must not become permanent
-        gc.freeze()
+        freeze_long_lived()  # everything built so far lives as long as the app
         self.run_worker(self._open_history(), name="history", exit_on_error=False)
         self.run_worker(self._warm_up(), name="warm-up", exit_on_error=False)
 

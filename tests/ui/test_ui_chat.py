@@ -226,7 +226,7 @@ async def test_a_reopened_conversation_keeps_its_thinking_collapsed(demo_app):
         await pilot.pause()
         thought = str(live.query_one(".thinking-text").render()).strip()
         conversation_id = chat.session.conversation_id
-        chat.action_new_chat()
+        await chat.action_new_chat()
         await chat.open_conversation(conversation_id)
         await pilot.pause()
         [reopened] = chat.query(TurnView)

@@ -27,6 +27,7 @@ from foundry_tui.format import savings, tokens, total_cost
 from foundry_tui.safetext import terminal_line
 from foundry_tui.session.chat import ChatSession
 from foundry_tui.ui.format import turn_cost, turn_savings
+from foundry_tui.ui.heap import freeze_long_lived, release_removed
 from foundry_tui.ui.widgets.attachments import AttachmentChips
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.problem import problem_notice
@@ -288,6 +289,7 @@ class ChatScreen(Screen[None]):
         self.action_cancel()
         log = self.query_one("#chat-log", VerticalScroll)
         await log.remove_children(TurnView)
+        release_removed()
         settings = self.session.settings
         settings.system = None  # the conversation's own system prompt applies
         self.session = ChatSession.resume(conversation, settings)
@@ -309,6 +311,7 @@ class ChatScreen(Screen[None]):
         for view in reversed(self.query(MarkdownView).nodes):
             while not view.render_some(PRERENDER_STEP):
                 await asyncio.sleep(0.002)
+        freeze_long_lived()
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -356,11 +359,12 @@ class ChatScreen(Screen[None]):
             return
         self.app.copy_with_notice(turn.reply_source, "the reply's Markdown", show=False)
 
-    def action_new_chat(self) -> None:
+    async def action_new_chat(self) -> None:
         self.action_cancel()
         self.session.reset()
         log = self.query_one("#chat-log", VerticalScroll)
-        log.remove_children(TurnView)
+        await log.remove_children(TurnView)
+        release_removed()
         self.session_cost = self.session_savings = 0.0
         self.session_unpriced = self.session_input = self.session_output = 0
         self.refresh_status()

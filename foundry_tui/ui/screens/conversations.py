@@ -360,7 +360,7 @@ class ConversationsScreen(DialogScreen[None]):
             return
         chat = self.app.chat_screen()
         if chat.session.conversation_id == entry.conversation_id:  # its turns would be saved to nowhere
-            chat.action_new_chat()
+            await chat.action_new_chat()
         self.action_stop_editing()
         self.notify(f"Deleted “{entry.title}”", markup=False)
         self.load(self.query_text, stay=True)
