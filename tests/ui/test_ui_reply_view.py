@@ -140,3 +140,22 @@ async def test_a_flood_is_drafted_until_a_frame_after_it_stops_and_a_turn_never_
         turn.cancelled()
         assert not view.drafting and not any(piece.draft for piece in view._pieces)
         await assert_reply_on_screen(pilot, turn)
+
+
+async def test_a_reply_streamed_a_few_words_a_frame_is_on_screen_exactly_at_every_step(demo_app):
+    """A flush that keeps the view's height repaints only the lines from the first piece that changed:
+    what the compositor has cached for the lines above must still be right, and the rest redrawn."""
+    from foundry_tui.emulator.replies import compose_reply, split_into_deltas
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn, view = await streaming_turn(pilot)
+        deltas = split_into_deltas(compose_reply("Write a report with code and a table", "tests", 600))
+        for start in range(0, len(deltas), 7):
+            turn.add_text("".join(deltas[start : start + 7]))
+            await pilot.pause(0.04)  # a frame or so: each batch is flushed and drawn
+            if start % 70 == 0:
+                streaming = [line for line in drawn_text(view) if line]
+                assert streaming == [line for line in await fresh_render_text(pilot, turn) if line], start
+        turn.cancelled()
+        await assert_reply_on_screen(pilot, turn)

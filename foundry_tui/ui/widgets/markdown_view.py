@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
@@ -333,12 +333,20 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
             return
         before = self._height()
+        changed_from = self._tail_from  # pieces from here on are replaced
         self._update_pieces(self._width)
         if self._splitter.streaming and not self._drafting and self._end_on_screen:
             self._render_last_screenful()  # in practice the tail block: the others are rendered already
         self._end_on_screen = False  # scrolled up, the tail renders when drawn, as the rest does
-        # A new height re-lays out and repaints the whole screen; the same height repaints this view.
-        self.refresh(layout=self._height() != before)
+        if self._height() != before:
+            self.refresh(layout=True)  # a new height re-lays out and repaints the whole screen
+            return
+        # The same height repaints the lines from the first piece that changed (replaced, or rendered
+        # at a new height) down: each line repainted is a new strip for Textual to compose, and cyclic
+        # garbage once replaced (strips cache themselves).
+        first = max(min(changed_from, self._valid - 1), 0)
+        top = self._line_starts()[first] if first < len(self._pieces) else 0
+        self.refresh(Region(0, top, self.size.width, max(self.size.height - top, 0)))
 
     def _line_starts(self) -> list[int]:
         """Brought up to date from the first piece that changed: a growing reply costs its tail."""
