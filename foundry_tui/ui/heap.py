@@ -19,7 +19,7 @@ _released = True  # nothing is frozen since the last full collection could have 
 def freeze_long_lived() -> None:
     """Leave what exists now out of later collections: at start-up, and once a history is rendered."""
     global _released
-    gc.collect() if _released else gc.collect(1)  # garbage is never frozen: the young generations' at least
+    gc.collect(2 if _released else 1)  # garbage is never frozen: the young generations' at least
     _released = False
     gc.freeze()
 
