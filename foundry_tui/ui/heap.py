@@ -4,28 +4,23 @@ A rendered reply is thousands of long-lived objects (strips, segments and their 
 chat holds ~700,000, and every full collection CPython starts walks them all, ~0.5 s on the event
 loop, several times while a reply streams. What the app builds at start-up lives as long as the app,
 and nothing in a rendered history is garbage until its turns leave the screen, so both are frozen
-out of the collector (`gc.freeze`). When turns are removed, everything goes back to the collector;
-they are still referenced for a while (Textual's layout caches, finished workers), so the full
-collection that frees them waits for the next freeze, in idle time.
+out of the collector (`gc.freeze`), after a full collection so that no garbage is frozen with them:
+that collection walks only what is not frozen yet, the last turn's objects. When turns are removed,
+everything goes back to the collector, and the next freeze's collection frees them (they are still
+referenced for a while: Textual's layout caches, finished workers).
 """
 
 from __future__ import annotations
 
 import gc
 
-_released = True  # nothing is frozen since the last full collection could have freed it
-
 
 def freeze_long_lived() -> None:
     """Leave what exists now out of later collections: at start-up, and once a history is rendered."""
-    global _released
-    gc.collect(2 if _released else 1)  # garbage is never frozen: the young generations' at least
-    _released = False
+    gc.collect()
     gc.freeze()
 
 
 def release_removed() -> None:
     """Turns were removed: everything goes back to the collector, to be freed once unreferenced."""
-    global _released
     gc.unfreeze()
-    _released = True

@@ -31,9 +31,17 @@ class Cycle:
         self.me = self
 
 
-def test_what_was_frozen_and_became_garbage_is_freed_at_the_first_freeze_after_a_release() -> None:
-    """Removed turns stay referenced for a while (layout caches, finished workers): the full collection
-    that frees them waits for the next freeze rather than running, for nothing, at the removal."""
+def test_garbage_is_never_frozen_and_what_is_released_is_freed_at_the_next_freeze() -> None:
+    """A freeze comes after a full collection, which walks only what is not frozen yet: old garbage
+    frozen with the history would never be freed. Removed turns stay referenced for a while (layout
+    caches, finished workers): released, they are freed by the next freeze's collection."""
+    old = Cycle()
+    gc.collect()  # old enough to sit in the oldest generation
+    garbage = weakref.ref(old)
+    del old
+    freeze_long_lived()
+    assert garbage() is None
+
     alive = Cycle()
     freed = weakref.ref(alive)
     freeze_long_lived()
