@@ -18,9 +18,10 @@ _SEQUENCE = re.compile(
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[\x20-\x7e]?"
 )
-# What is left after the sequences: C0 controls but tab and newline, DEL, C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # cheap test: most text has none
+# What is left after the sequences: C0 controls but tab and newline, DEL, C1 controls, and lone
+# UTF-16 surrogates (JSON can escape them; no terminal encoding takes them: writing one would fail).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # cheap test: most text has none
 # Bidi embeddings, overrides and isolates: they reorder what follows them, so an id or a title
 # could read as something else. Shown as a visible code in one-line text.
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")

@@ -17,6 +17,7 @@ HOSTILE = [
     ("del\x7f\x00\x08\x0b\x0c\rete", "delete"),
     ("cut at the end \x1b]52;c;AAAA", "cut at the end "),
     ("esc\x1bc", "esc"),  # a two-character sequence (full reset)
+    ("lone\ud800 \udfffsurrogates", "lone surrogates"),  # no terminal encoding takes them
 ]
 
 

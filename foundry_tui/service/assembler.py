@@ -49,6 +49,7 @@ _TEXT_DELTA_START = 'event: content_block_delta\ndata: {"type":"content_block_de
 _TEXT_DELTA_END = ',"delta":{"type":"text_delta","text":"'
 _TEXT_DELTA_HEAD = re.compile(re.escape(_TEXT_DELTA_START) + "(0|[1-9][0-9]{0,17})" + re.escape(_TEXT_DELTA_END))
 _TEXT_DELTA_FIRST_HEAD = f"{_TEXT_DELTA_START}0{_TEXT_DELTA_END}"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(data: str) -> Any:
@@ -107,6 +108,7 @@ class MessageAssembler:
         events: list[StreamEvent] = []
         append = events.append
         text_parts = self._text_parts
+        surrogates = self._decoder.surrogate_escapes  # rare: then every string is checked
         run: list[str] = []  # the texts of the current run of text deltas, all of block `run_index`
         run_index = -1
 
@@ -117,6 +119,8 @@ class MessageAssembler:
 
         for block in blocks:
             fast = self._standard_text_delta(block)
+            if fast is not None and surrogates:
+                fast = fast[0], self._without_surrogates(fast[1])
             if fast is None or (bucket := text_parts.get(fast[0])) is None:
                 parsed = parse_event(block)
                 if parsed is None:
@@ -126,6 +130,8 @@ class MessageAssembler:
                     self.saw_content = True
                 try:
                     payload = parse_json(data)
+                    if surrogates:
+                        payload = self._without_surrogates(payload)
                     if payload.get("type") != "content_block_delta" or payload["delta"].get("type") != "text_delta":
                         produced = self._dispatch(payload.get("type") or event, payload)
                         if produced is not None:
@@ -181,6 +187,20 @@ class MessageAssembler:
         """A delta for a block of another kind is ignored, as the SDK ignores it; one for no block is malformed."""
         block = self._blocks[index]
         self._warn_once(f"misaimed {kind}", f"ignored a {kind} aimed at a {bounded(block.type, 40)!r} block")
+
+    def _without_surrogates(self, value: Any) -> Any:
+        """JSON may escape a lone UTF-16 surrogate, which is not Unicode text: no database, file or
+        terminal takes it (saving or printing the reply would fail). Each becomes U+FFFD, said once."""
+        if isinstance(value, str):
+            if _SURROGATE.search(value) is None:
+                return value
+            self._warn_once("surrogates", "the server sent text with lone UTF-16 surrogates; they are shown as �")
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, dict):
+            return {self._without_surrogates(key): self._without_surrogates(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._without_surrogates(item) for item in value]
+        return value
 
     def _malformed(self, event: str, data: str) -> None:
         self.result.warnings.append(f"skipped a malformed {event[:40]!r} data line: {data[:80]!r}")

@@ -20,13 +20,16 @@ MAX_EVENT_BYTES = 4 * 1024 * 1024  # real events are a few hundred bytes; big to
 
 
 class SSEDecoder:
-    __slots__ = ("_held", "_held_bytes", "max_event_bytes", "overflowed")
+    __slots__ = ("_held", "_held_bytes", "max_event_bytes", "overflowed", "surrogate_escapes")
 
     def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
         self._held: list[bytes] = []  # the reads of the unfinished event, in order
         self._held_bytes = 0
         self.max_event_bytes = max_event_bytes
         self.overflowed = False  # an event outgrew the limit: the stream is refused from there on
+        # The events last returned may hold a JSON escape of a lone UTF-16 surrogate ("\ud800"),
+        # which is not Unicode text: one scan of the read, so the rare read that has one is checked.
+        self.surrogate_escapes = False
 
     def feed(self, chunk: bytes) -> list[str]:
         """Decode one read; returns the text of every event it completes, its lines ended by LF."""
@@ -51,7 +54,9 @@ class SSEDecoder:
             return []
         if end + 2 < len(buffer):
             self._hold(buffer[end + 2 :])
-        blocks = buffer[:end].decode("utf-8", "replace").split("\n\n")
+        text = buffer[:end].decode("utf-8", "replace")
+        self.surrogate_escapes = "\\ud" in text or "\\uD" in text
+        blocks = text.split("\n\n")
         if end > self.max_event_bytes:
             blocks = self._within_limit(blocks)
         return blocks
@@ -59,6 +64,7 @@ class SSEDecoder:
     def close(self) -> str:
         """End of stream: the text of a last event not followed by a blank line ("" for none)."""
         block = b"".join(self._held).rstrip(b"\r\n").decode("utf-8", "replace")
+        self.surrogate_escapes = "\\ud" in block or "\\uD" in block
         self._drop()
         return block
 

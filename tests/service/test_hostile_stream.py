@@ -166,3 +166,27 @@ def test_a_blank_line_split_across_reads_still_ends_the_event() -> None:
     assert decoder.feed(b"c\n") == []
     assert sse_events(decoder.feed(b"\ndata: d\n")) == [("message", "a" + "b" * 100 + "c")]
     assert sse_events(decoder.feed(b"\r\n")) == [("message", "d")]
+
+
+@pytest.mark.parametrize("read_size", [7, 100_000])
+def test_lone_surrogate_escapes_become_replacement_characters_with_one_warning(read_size: int) -> None:
+    """JSON may escape a lone UTF-16 surrogate; Python keeps it, and then the history (SQLite), a pipe
+    and the terminal all refuse the reply ("surrogates not allowed"). An escaped pair is one character."""
+    body = (
+        sse_event("content_block_start", index=0, content_block={"type": "thinking", "thinking": "", "signature": ""})
+        + b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hm\\udc00"}}\n\n'
+        + sse_event("content_block_start", index=1, content_block={"type": "text", "text": ""})
+        + b'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"a\\ud800b"}}\n\n'
+        + b'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":" \\uD83D\\uDE42 \\\\ud800"}}\n\n'
+    )
+    assembler = MessageAssembler(TurnResult(deployment="dep"), started_at=0.0)
+    events = [event for start in range(0, len(body), read_size) for event in assembler.feed(body[start : start + read_size])]
+    events += assembler.close()
+    result = assembler.result
+    assert result.text == "a\ufffdb 🙂 \\ud800"  # the escaped backslash before "ud800" is text, kept
+    assert result.content[0].thinking == "hm\ufffd"
+    assert "".join(event.text for event in events if hasattr(event, "text")) == result.text
+    result.text.encode("utf-8")
+    assert [warning for warning in result.warnings if "surrogate" in warning] == [
+        "the server sent text with lone UTF-16 surrogates; they are shown as �"
+    ]
