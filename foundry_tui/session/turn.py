@@ -7,9 +7,12 @@ The contract between this loop and a front end (the chat screen, `ask`):
   deltas a second costs one async hop per read, not per delta). The events are the service's
   typed `StreamEvent`s, and `HistoryWarning` when the history could not save the turn (the turn
   goes on).
-- The last event is always `Done` or `Failed`, alone in the last list, yielded after the session
-  has settled the reply (so the next turn already sends it back, or not) and after the history
-  has saved it.
+- The prompt is written to the history while the request goes out; the first read waits for that
+  write, so the record gets every event.
+- The turn's ending, `Done` or `Failed`, always comes alone in a list, as soon as the session has
+  settled the reply (so the next turn already sends it back, or not). The history writes the reply
+  meanwhile; the generator ends once it is written, and only a `HistoryWarning` (the write failed)
+  can come after the ending.
 - Any unexpected exception inside the turn (a parser bug, a `RecursionError`) and the overall
   `timeout` both end the turn as `Failed`, with the partial reply kept, saved and sent back.
 - Cancelling the consuming task, or closing the generator early, ends the turn as cancelled: the
@@ -80,23 +83,28 @@ async def run_turn(
         source: who asks, for the usage log ("chat", "ask").
         timeout: seconds for the whole turn, retries included; None waits as long as the stream lasts.
         detach: runs the history write of a cancelled turn as a task (the app's waits before exiting).
-        on_cancel_not_saved: told when that write fails: a cancelled turn yields nothing more.
+        on_cancel_not_saved: told when that write fails: a cancelled turn yields nothing more. Also
+            told when the reply's write fails after the consumer stopped listening past the ending.
         attachments: files sent before the prompt (read and checked already), saved with it.
     """
     request = session.request(prompt, deployment, profile.defaults, attachments)
     exchange = session.begin(prompt, attachments)
+    # the prompt is written while the request goes out: the writer thread can take a while (a slow
+    # disk, or the event loop holding the GIL), and the server takes longer anyway
+    recording = asyncio.ensure_future(_start_recording(history, session, prompt, attachments, request, profile, source))
     arrived = ArrivedSoFar(deployment)
     recorder: TurnRecorder | None = None
+    feed: Callable[[Sequence[StreamEvent]], None] | None = None
     ending: Done | Failed | None = None
     try:
-        recorder, warning = await _start_recording(history, session, prompt, attachments, request, profile, source)
-        if warning is not None:
-            yield [warning]
-        if recorder is not None:
-            arrived = recorder.arrived  # nothing arrived yet: from now on, one accumulation for both
-        feed = arrived.feed if recorder is None else recorder.feed
         async with aclosing(_within(client.stream_batches(request), timeout)) as batches:
             async for batch in batches:
+                if feed is None:  # the first read: from here on, one accumulation for the turn and its record
+                    recorder, warning = await recording
+                    if warning is not None:
+                        yield [warning]
+                    arrived = recorder.arrived if recorder is not None else arrived
+                    feed = arrived.feed if recorder is None else recorder.feed
                 feed(batch)
                 if batch and isinstance(batch[-1], Done | Failed):
                     ending = batch[-1]
@@ -105,20 +113,38 @@ async def run_turn(
                     yield batch
     except (asyncio.CancelledError, GeneratorExit):
         _settle(session, exchange, arrived.result(), "cancelled")
+        if feed is None:  # cancelled before the first read: the prompt's record, once written
+            recorder, warning = await asyncio.shield(recording)
+            if warning is not None and on_cancel_not_saved is not None:
+                on_cancel_not_saved(warning.error)
         if recorder is not None:  # saved even when the app is quitting: it waits for the detached write
-            await asyncio.shield(detach(_finish_cancelled(recorder, arrived.result(), on_cancel_not_saved)))
+            write = _write_reply(recorder, arrived.result(), None, cancelled=True, on_not_saved=on_cancel_not_saved)
+            await asyncio.shield(detach(write))
         raise
     except Exception as problem:  # the deadline, or any bug: the turn ends Failed, never stuck, never a traceback
         ending = Failed(_error_for(problem, timeout), arrived.result())
+    if feed is None:  # no read at all (a fake client, or a bug before the first)
+        recorder, warning = await recording
+        if warning is not None:
+            yield [warning]
     if ending is None:  # the service always ends with Done or Failed; a fake might not
         ending = Failed(StreamError("the reply ended without a result", hint=BUG_HINT), arrived.result())
     error = ending.error if isinstance(ending, Failed) else None
     _settle(session, exchange, ending.result, "complete" if error is None else "failed")
-    if recorder is not None:
-        not_saved = await _finish(recorder, ending.result, error)
-        if not_saved is not None:
-            yield [HistoryWarning(not_saved)]
-    yield [ending]
+    if recorder is None:
+        yield [ending]
+        return
+    not_saved: list[StoreError] = []  # the ending is shown while the reply is written (a quitting app waits for it)
+    writing = detach(_write_reply(recorder, ending.result, error, on_not_saved=not_saved.append))
+    try:
+        yield [ending]
+        await asyncio.shield(writing)
+    except (asyncio.CancelledError, GeneratorExit):  # the consumer moved on: a failed write is told all the same
+        if on_cancel_not_saved is not None:
+            writing.add_done_callback(lambda _: _tell(not_saved, on_cancel_not_saved))
+        raise
+    if not_saved:
+        yield [HistoryWarning(not_saved[0])]
 
 
 def _error_for(problem: Exception, timeout: float | None) -> FoundryError:
@@ -157,7 +183,7 @@ async def _start_recording(
     profile: Profile,
     source: str,
 ) -> tuple[TurnRecorder | None, HistoryWarning | None]:
-    """Save the prompt before the request goes out; the turn joins the session's conversation."""
+    """Write the prompt (and an empty reply); the turn joins the session's conversation."""
     if history is None:
         return None, None
     context = RequestContext.for_profile(source, profile, request.model)
@@ -171,20 +197,22 @@ async def _start_recording(
     return recorder, None
 
 
-async def _finish_cancelled(
-    recorder: TurnRecorder, result: TurnResult, on_not_saved: Callable[[StoreError], None] | None
+def _tell(not_saved: list[StoreError], on_not_saved: Callable[[StoreError], None]) -> None:
+    if not_saved:
+        on_not_saved(not_saved[0])
+
+
+async def _write_reply(
+    recorder: TurnRecorder,
+    result: TurnResult,
+    error: FoundryError | None,
+    *,
+    cancelled: bool = False,
+    on_not_saved: Callable[[StoreError], None] | None = None,
 ) -> None:
-    """A cancelled turn yields nothing more, so a failed save is said through `on_not_saved`."""
-    not_saved = await _finish(recorder, result, None, cancelled=True)
-    if not_saved is not None and on_not_saved is not None:
-        on_not_saved(not_saved)
-
-
-async def _finish(
-    recorder: TurnRecorder, result: TurnResult, error: FoundryError | None, *, cancelled: bool = False
-) -> StoreError | None:
+    """The reply's final record; run detached, so a failure is told through `on_not_saved`."""
     try:
         await recorder.finish(result, error, cancelled=cancelled)
     except StoreError as problem:
-        return problem
-    return None
+        if on_not_saved is not None:
+            on_not_saved(problem)

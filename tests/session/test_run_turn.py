@@ -200,3 +200,118 @@ async def test_events_travel_in_the_clients_batches_and_the_reply_is_accumulated
     assert len(fed) == 4  # each batch once: the recorder checkpoints what run_turn accumulates
     with Store.open() as store:
         assert store.conversations.load(session.conversation_id).messages[1].text == "one read, another"
+
+
+class SlowHistory:
+    """The real history, with each write held until `release` is set: the writer thread behind a
+    slow disk, or behind the event loop's hold on the GIL."""
+
+    def __init__(self, history: AsyncStore, release: asyncio.Event) -> None:
+        self.history, self.release, self.written = history, release, asyncio.Event()
+
+    async def start_turn(self, *args, **kwargs):
+        await self.release.wait()
+        recorder = await self.history.start_turn(*args, **kwargs)
+        finish = recorder.finish
+
+        async def slow_finish(*args, **kwargs):
+            await self.release.wait()
+            await finish(*args, **kwargs)
+            self.written.set()
+
+        recorder.finish = slow_finish
+        return recorder
+
+
+async def test_the_request_goes_out_while_the_prompt_is_written():
+    class SendingClient(FakeClient):
+        async def stream_batches(self, request):
+            release.set()  # the prompt's write waits for the request: it must not be the other way round
+            async for batch in super().stream_batches(request):
+                yield batch
+
+    release = asyncio.Event()
+    session = ChatSession()
+    history = await AsyncStore.open()
+    try:
+        events = await asyncio.wait_for(
+            turn_events(session, "hi", SendingClient(started(), TextDelta(0, "hello"), done("hello")), SlowHistory(history, release)),
+            timeout=5,
+        )
+    finally:
+        await history.aclose()
+    assert isinstance(events[-1], Done)
+    with Store.open() as store:
+        reply = store.conversations.load(session.conversation_id).messages[1]
+    assert (reply.state, reply.text) == ("complete", "hello")  # every event was recorded, the first one too
+
+
+async def test_the_ending_is_shown_while_the_history_writes_the_reply_and_the_turn_ends_once_it_is_written():
+    release = asyncio.Event()
+    release.set()
+    session = ChatSession()
+    history = await AsyncStore.open()
+    slow = SlowHistory(history, release)
+    try:
+        async with aclosing(run_turn(session, "hi", client=FakeClient(started(), done("hello")), profile=PROFILE,
+                                     deployment="dep", history=slow, source="chat")) as turn:
+            async for batch in turn:
+                if isinstance(batch[-1], Done):
+                    release.clear()  # the reply's write waits until the ending has been shown
+                    assert not slow.written.is_set()
+                    asyncio.get_running_loop().call_later(0.05, release.set)
+            assert slow.written.is_set()  # the turn ended after the write
+    finally:
+        await history.aclose()
+    with Store.open() as store:
+        assert store.conversations.load(session.conversation_id).messages[1].state == "complete"
+
+
+async def test_a_reply_that_cannot_be_written_is_a_warning_after_the_ending():
+    class History:
+        async def start_turn(self, *args, **kwargs):
+            return FailingRecorder()
+
+    class FailingRecorder:
+        conversation_id = "c1"
+        arrived = ArrivedSoFar("dep")
+
+        def feed(self, events):
+            self.arrived.feed(events)
+
+        async def finish(self, *args, **kwargs):
+            raise StoreError("disk full", hint="free some space")
+
+    events = await turn_events(ChatSession(), "hi", FakeClient(started(), done("fine")), History())
+    assert [type(event) for event in events] == [ResponseStarted, Done, HistoryWarning]
+    assert "disk full" in str(events[-1].error)
+
+
+async def test_a_turn_cancelled_while_its_prompt_is_being_written_is_saved_as_cancelled_once_written():
+    release = asyncio.Event()
+    session = ChatSession()
+    history = await AsyncStore.open()
+    sent = asyncio.Event()
+
+    class WaitingClient:
+        async def stream_batches(self, request):
+            sent.set()
+            await asyncio.Event().wait()
+            yield []
+
+    async def consume():
+        async with aclosing(run_turn(session, "hi", client=WaitingClient(), profile=PROFILE, deployment="dep",
+                                     history=SlowHistory(history, release), source="chat")) as events:
+            async for _ in events:
+                pass
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(sent.wait(), timeout=5)  # the request went out before the prompt was written
+    task.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await history.aclose()
+    with Store.open() as store:
+        reply = store.conversations.load(session.conversation_id).messages[1]
+    assert reply.state == "cancelled"

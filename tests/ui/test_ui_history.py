@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from helpers import SIZE, answered, send, wait_until
@@ -88,3 +89,54 @@ async def test_quitting_mid_reply_saves_the_turn_as_cancelled(make_app):
     with Store.open() as store:
         reply = store.conversations.load(conversation_id).messages[1]
     assert reply.state == "cancelled" and len(reply.text) > 30 and reply.details.request_id.startswith("req_")
+
+
+async def test_a_reply_shows_its_footer_before_it_is_written_and_the_next_prompt_leaves_it_done_and_counted_once(
+    make_app, monkeypatch
+):
+    """The history writes a reply while its ending is on screen; a prompt sent meanwhile cancels
+    the first turn's worker, which must neither mark that turn cancelled nor count it twice."""
+    from foundry_tui.store.recorder import TurnRecorder
+
+    release = asyncio.Event()
+    finish = TurnRecorder.finish
+
+    async def held_finish(self, *args, **kwargs):
+        await release.wait()
+        await finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(TurnRecorder, "finish", held_finish)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        first = await send(pilot, "one")
+        await wait_until(pilot, lambda: first.state == "done" and "tok/s" in str(first.query_one(".turn-footer").render()))
+        with Store.open() as store:
+            assert store.conversations.latest().messages[-1].state == "streaming"  # shown, not written yet
+        counted = app.screen.session_output
+        second = await send(pilot, "two")
+        release.set()
+        await wait_until(pilot, lambda: second.state == "done")
+        await app.workers.wait_for_complete()
+        assert first.state == "done" and app.screen.session_output == counted + second.result.usage.output_tokens
+    with Store.open() as store:
+        assert [message.state for message in store.conversations.latest().messages] == ["complete"] * 4
+
+
+async def test_quitting_while_a_finished_reply_is_being_written_waits_for_the_write(make_app, monkeypatch):
+    from foundry_tui.store.recorder import TurnRecorder
+
+    finish = TurnRecorder.finish
+
+    async def slow_finish(self, *args, **kwargs):
+        await asyncio.sleep(0.3)
+        await finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(TurnRecorder, "finish", slow_finish)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn = await send(pilot, "one")
+        await wait_until(pilot, lambda: turn.state == "done")
+    # leaving run_test quits the app with the reply's write under way
+    with Store.open() as store:
+        reply = store.conversations.latest().messages[-1]
+    assert reply.state == "complete" and reply.text == turn.reply_source

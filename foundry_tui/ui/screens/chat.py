@@ -205,7 +205,8 @@ class ChatScreen(Screen[None]):
                             self.show_event(turn, event)
             self.call_after_refresh(self.prerender_history)  # what streamed past unseen, after the last frame
         except asyncio.CancelledError:
-            if turn.is_attached:  # not when the app is closing around it
+            if turn.is_attached and turn.state == "streaming":  # not when the app is closing around it,
+                # nor when the next turn cancels this one while its reply is being written
                 turn.cancelled()
                 if turn.usage_seen is not None:  # billed up to the cancel
                     self.add_to_totals(TurnResult(deployment=deployment, usage=turn.usage_seen))
