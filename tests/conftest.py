@@ -57,7 +57,7 @@ def no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def emulator():
     """One built-in Foundry emulator on a real loopback port, as fast as it can stream."""
-    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
     server = EmulatorThread(EmulatorConfig(port=0, pace=0))
     server.start()

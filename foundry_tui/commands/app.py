@@ -35,10 +35,13 @@ def _run_demo(args: argparse.Namespace) -> int:
     from foundry_tui.demo import start_demo
     from foundry_tui.ui.app import FoundryApp
 
-    demo = start_demo(azure=True)
+    demo = start_demo(azure=True, serve=False)  # the emulator loads after the first frame
     try:
         return exit_status(
-            FoundryApp(config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=args.deployment, persist=False)
+            FoundryApp(
+                config=demo.config, secrets=demo.secrets, profile=demo.profile, deployment=args.deployment,
+                persist=False, start_backend=demo.serve,
+            )  # fmt: skip
         )
     finally:
         demo.stop()

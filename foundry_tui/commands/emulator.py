@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from foundry_tui.emulator import EmulatorConfig, serve_forever
+from foundry_tui.emulator.server import EmulatorConfig, serve_forever
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,11 +20,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .address import ARM_PREFIX, EMULATOR_RESOURCE
 from .http11 import Request, Response, json_response
 
-ARM_PREFIX = "/arm"
 SUBSCRIPTIONS = ("00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b")
-EMULATOR_RESOURCE = "emulator-foundry"
 EMULATOR_RESOURCE_GROUP = "rg-foundry"
 EMULATOR_LOCATION = "eastus2"
 OPENAI_DEPLOYMENT = "gpt-4o"

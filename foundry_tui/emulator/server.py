@@ -34,6 +34,7 @@ import logging
 import math
 import secrets
 import signal
+import socket
 import sys
 import threading
 import uuid
@@ -41,7 +42,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar, overload
 
-from .arm import ARM_PREFIX, arm_response
+from .address import API_PREFIX, ARM_PREFIX, root_url
+from .arm import arm_response
 from .errors import (
     API_NOT_SUPPORTED,
     DEPLOYMENT_NOT_FOUND,
@@ -74,7 +76,8 @@ class EmulatorConfig:
     api_key: str | None = None  # None: a random "emu-…" key per emulator
     pace: float = 200.0  # deltas per second; 0 = as fast as possible
     deployments: tuple[str, ...] = DEFAULT_DEPLOYMENTS
-    path_prefix: str = "/anthropic/"  # another path plays an API gateway (APIM) in front of Foundry
+    path_prefix: str = API_PREFIX  # another path plays an API gateway (APIM) in front of Foundry
+    listener: socket.socket | None = None  # already bound and listening (the demo's): host and port unused
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +148,7 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("the emulator is not running")
         host = "127.0.0.1" if self.config.host in _WILDCARD_HOSTS else self.config.host
-        return f"http://{f'[{host}]' if ':' in host else host}:{self._port}"
+        return root_url(host, self._port)
 
     @property
     def base_url(self) -> str:
@@ -157,7 +160,10 @@ class Emulator:
         return self.root_url + ARM_PREFIX
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve_connection, self.config.host, self.config.port)
+        if self.config.listener is not None:
+            self._server = await asyncio.start_server(self._serve_connection, sock=self.config.listener)
+        else:
+            self._server = await asyncio.start_server(self._serve_connection, self.config.host, self.config.port)
         self._port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

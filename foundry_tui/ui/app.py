@@ -10,8 +10,8 @@ import asyncio
 import importlib
 import signal
 import tempfile
-from collections.abc import Coroutine, Iterable
-from functools import partial
+from collections.abc import Callable, Coroutine, Iterable
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +19,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from foundry_tui.config.book import ProfileBook
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import ConfigError, Profile
 from foundry_tui.config.secrets import Secrets
+from foundry_tui.safetext import terminal_line
 from foundry_tui.ui.check_memory import CheckMemory
 from foundry_tui.ui.heap import freeze_long_lived
 from foundry_tui.ui.markdown_blocks import block_parser, parser
@@ -34,6 +34,7 @@ from foundry_tui.ui.widgets.problem import problem_notice
 if TYPE_CHECKING:  # httpx and the client load on first use, keeping start-up lean
     import httpx
 
+    from foundry_tui.config.book import ProfileBook
     from foundry_tui.service.auth import DeviceCodePrompt
     from foundry_tui.service.check import CheckResult
     from foundry_tui.service.client import FoundryClient
@@ -76,20 +77,23 @@ class FoundryApp(App[None]):
         deployment: str | None = None,
         persist: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
+        start_backend: Callable[[], None] | None = None,
     ) -> None:
         """`persist=False` (the demo) keeps every change in memory; `transport` replaces the network.
+        `start_backend` (the demo's emulator) is called on a thread once the first frame is out: a
+        request made before it serves waits in its socket's backlog.
 
         With `persist`, `config` is what was loaded from the config file: every change goes through
         `self.book`, which re-reads the file, so changes made meanwhile by another process stay.
         """
         super().__init__()
         self.config = config
-        self.book = ProfileBook(secrets) if persist else ProfileBook.in_memory(secrets, config)
         self.secrets = secrets
         self.profile = profile
         self.deployment = deployment or (profile.deployment() if profile else None)
         self.persist = persist
         self._transport = transport
+        self._start_backend = start_backend
         self.theme_errors: list[str] = []
         self.store: AsyncStore | None = None  # the history; None until opened, or when it cannot be
         self._history_opened = asyncio.Event()
@@ -101,6 +105,14 @@ class FoundryApp(App[None]):
         self._device_code_prompt: DeviceCodePrompt | None = None  # until the sign-in ends: F8 shows it again
         self.check_memory = CheckMemory()  # the picker's last checks, kept while the profile stays
         self._teardown_deadline: TeardownDeadline | None = None  # set by `run()`, when the app owns the process
+
+    @cached_property
+    def book(self) -> ProfileBook:
+        """The config's one writer, made on first use: start-up does without tomlkit (~6 ms). Every
+        change goes through it, so a book in memory still starts from the config given."""
+        from foundry_tui.config.book import ProfileBook
+
+        return ProfileBook(self.secrets) if self.persist else ProfileBook.in_memory(self.secrets, self.config)
 
     def run(self, *args: Any, **kwargs: Any) -> None:
         """Run as the process's app: a teardown stuck on a dead terminal then ends the process
@@ -189,6 +201,11 @@ class FoundryApp(App[None]):
 
     async def _warm_up(self) -> None:
         """Load what the first turn needs, off the event loop, after the first frame."""
+        if self._start_backend is not None:
+            try:
+                await asyncio.to_thread(self._start_backend)
+            except Exception as error:  # nothing would ever answer: say so rather than let prompts wait
+                self.notify(terminal_line(str(error)), title="The demo's emulator did not start", severity="error")
         for module in WARM_UP_MODULES:
             await asyncio.to_thread(importlib.import_module, module)
         from foundry_tui.service.tls import tls_context

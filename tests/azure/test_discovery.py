@@ -8,8 +8,8 @@ from foundry_tui.azure.access import ArmAccess, StaticToken, arm_endpoint, resou
 from foundry_tui.azure.discovery import claude_deployments_async, discover, list_foundry_resources
 from foundry_tui.azure.errors import ArmError
 from foundry_tui.config.profile import AzureOptions, ConfigError, Profile
-from foundry_tui.emulator import DEFAULT_DEPLOYMENTS
 from foundry_tui.emulator.arm import EMULATOR_RESOURCE, EMULATOR_RESOURCE_GROUP, OPENAI_DEPLOYMENT, SUBSCRIPTIONS
+from foundry_tui.emulator.server import DEFAULT_DEPLOYMENTS
 
 
 def access(emulator, suffix: str = "", token: str | None = None) -> ArmAccess:

@@ -18,7 +18,7 @@ from foundry_tui.cli import main
 from foundry_tui.commands import ask
 from foundry_tui.config.file import Config
 from foundry_tui.config.profile import Profile
-from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 from foundry_tui.service.events import Done, TextDelta
 from foundry_tui.service.messages import TurnResult
 from foundry_tui.store.store import Store

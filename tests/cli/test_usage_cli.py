@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from helpers import foundry
 
-from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
 
 @pytest.fixture

@@ -90,7 +90,7 @@ def test_demo_streams_an_answer_with_usage_and_request_id(tmux, foundry_home):
 
 
 def test_kill_9_mid_answer_then_restart_shows_the_partial_answer_and_its_ids(tmux, foundry_home):
-    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
     with EmulatorThread(EmulatorConfig(port=0, pace=40)) as emulator:
         env = {"ANTHROPIC_FOUNDRY_BASE_URL": emulator.base_url, "ANTHROPIC_FOUNDRY_API_KEY": emulator.api_key}
@@ -159,7 +159,7 @@ def test_escape_sequences_in_a_reply_reach_neither_clipboard_nor_title(tmux, fou
 
 
 def test_sigterm_mid_reply_restores_the_terminal_and_saves_the_partial_reply(tmux, foundry_home):
-    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
     from foundry_tui.store.store import Store
 
     with EmulatorThread(EmulatorConfig(port=0, pace=40)) as emulator:
@@ -188,7 +188,7 @@ def test_the_terminal_vanishing_mid_reply_ends_the_app_and_keeps_the_reply(found
     """Killing the tmux server hangs the terminal up under a streaming reply; Textual's teardown may
     then wait forever on its output thread (Textualize/textual#6692). Three tries, each with a fresh app
     and server: unfixed, 3 of 5 kills hung at this pace."""
-    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
     from foundry_tui.store.store import Store
 
     with EmulatorThread(EmulatorConfig(port=0, pace=400)) as emulator:

@@ -18,8 +18,10 @@ import anthropic
 import httpx
 import pytest
 
-from foundry_tui.emulator import DEFAULT_DEPLOYMENTS, FAULT_NAMES, Emulator, EmulatorConfig, EmulatorThread, faults
+from foundry_tui.emulator import faults
+from foundry_tui.emulator.faults import FAULT_NAMES
 from foundry_tui.emulator.replies import compose_reply, split_into_deltas
+from foundry_tui.emulator.server import DEFAULT_DEPLOYMENTS, Emulator, EmulatorConfig, EmulatorThread
 
 VERSION = {"anthropic-version": "2023-06-01"}
 KEY_DENIED_MESSAGE = (
@@ -701,7 +703,7 @@ def test_emulator_thread_reports_a_busy_port() -> None:
 
 def test_serve_forever_prints_how_to_connect_and_stops_cleanly_on_ctrl_c() -> None:
     code = (
-        "from foundry_tui.emulator import EmulatorConfig, serve_forever\n"
+        "from foundry_tui.emulator.server import EmulatorConfig, serve_forever\n"
         "raise SystemExit(serve_forever(EmulatorConfig(api_key='secret', pace=0)))"
     )
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -10,7 +10,7 @@ import anthropic
 import pytest
 from helpers import TINY_GIF, tiny_pdf, tiny_png
 
-from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
 
 @pytest.fixture(scope="module")

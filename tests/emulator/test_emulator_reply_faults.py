@@ -9,7 +9,7 @@ import anthropic
 import httpx
 import pytest
 
-from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
 PROMPT = "What is the weather in Lisbon today?"
 

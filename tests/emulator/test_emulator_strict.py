@@ -8,7 +8,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
 
 @pytest.fixture(scope="module")

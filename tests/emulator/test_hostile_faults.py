@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from foundry_tui.emulator import Emulator, EmulatorConfig, hostile
+from foundry_tui.emulator import hostile
+from foundry_tui.emulator.server import Emulator, EmulatorConfig
 
 VERSION = {"anthropic-version": "2023-06-01"}
 BODY = {"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": True, "messages": [{"role": "user", "content": "hi there, explain caching"}]}

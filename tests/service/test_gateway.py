@@ -6,7 +6,7 @@ import httpx
 
 from foundry_tui.config.profile import Profile
 from foundry_tui.config.secrets import Secrets
-from foundry_tui.emulator import Emulator, EmulatorConfig
+from foundry_tui.emulator.server import Emulator, EmulatorConfig
 from foundry_tui.service.connect import client_for_profile
 from foundry_tui.service.events import Done
 from foundry_tui.service.messages import MessageRequest

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from foundry_tui import exitcodes
-from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 from foundry_tui.session.chat import ChatSession
 from foundry_tui.store.store import Store
 

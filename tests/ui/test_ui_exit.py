@@ -37,7 +37,7 @@ def test_a_normal_quit_exits_zero(monkeypatch):
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 async def test_a_signal_mid_reply_saves_it_and_exits_with_the_shell_status(make_app, signum, status):
-    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
     with EmulatorThread(EmulatorConfig(port=0, pace=50)) as slow:
         app = make_app(slow)

@@ -33,7 +33,7 @@ sys.exit(app_command.run(argparse.Namespace(demo=False, profile=None, deployment
 
 
 def test_a_teardown_stuck_on_a_dead_terminal_still_ends_the_process_after_saving_the_reply():
-    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
     with EmulatorThread(EmulatorConfig(port=0, pace=50)) as slow:
         env = {"ANTHROPIC_FOUNDRY_BASE_URL": slow.base_url, "ANTHROPIC_FOUNDRY_API_KEY": slow.api_key}

@@ -76,7 +76,7 @@ async def test_new_chat_starts_a_new_conversation(make_app):
 
 
 async def test_quitting_mid_reply_saves_the_turn_as_cancelled(make_app):
-    from foundry_tui.emulator import EmulatorConfig, EmulatorThread
+    from foundry_tui.emulator.server import EmulatorConfig, EmulatorThread
 
     with EmulatorThread(EmulatorConfig(port=0, pace=50)) as slow:
         app = make_app(slow)

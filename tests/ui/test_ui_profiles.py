@@ -24,8 +24,8 @@ from foundry_tui.config.file import Config, load_config
 from foundry_tui.config.paths import config_file
 from foundry_tui.config.profile import DEFAULT_SCOPE, EntraOptions, Profile
 from foundry_tui.config.secrets import SERVICE, Secrets, plaintext_key_file, reset_keyring_probe
-from foundry_tui.emulator import DEFAULT_DEPLOYMENTS, EmulatorConfig, EmulatorThread
 from foundry_tui.emulator.arm import EMULATOR_RESOURCE, EMULATOR_RESOURCE_GROUP
+from foundry_tui.emulator.server import DEFAULT_DEPLOYMENTS, EmulatorConfig, EmulatorThread
 from foundry_tui.service.auth import DeviceCodePrompt
 from foundry_tui.ui.app import FoundryApp
 from foundry_tui.ui.screens.azure_resources import ResourcePicker
