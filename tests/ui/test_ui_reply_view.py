@@ -94,20 +94,41 @@ async def streaming_turn(pilot) -> tuple[TurnView, MarkdownView]:
     return turn, turn.query_one(MarkdownView)
 
 
-async def test_text_after_a_quiet_frame_shows_at_once_and_a_stream_at_most_once_a_frame(demo_app):
-    """Issue #12: the first token is not held back a frame; a fast stream still costs one flush a frame."""
-    from foundry_tui.ui.widgets.turn import FRAME
+async def test_text_shows_one_screen_period_after_it_arrives_and_a_stream_at_most_once_a_frame(demo_app):
+    """Issue #12: text waits one screen period for what may follow it, never a whole frame; a fast
+    stream still costs one flush a frame."""
+    from foundry_tui.ui.widgets.turn import FRAME, GATHER
 
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
         turn, view = await streaming_turn(pilot)
         turn.add_text("First")
+        assert view.source == ""  # gathered for one screen period
+        await pilot.pause(GATHER * 2)  # less than a frame
         assert view.source == "First"
         turn.add_text(" second")
         turn.add_text(" third")
         assert view.source == "First"  # within the same frame: held for the frame clock
         await pilot.pause(FRAME * 3)
         assert view.source == "First second third"
+
+
+async def test_a_flood_right_behind_the_first_words_is_a_draft_from_its_first_frame(demo_app):
+    """Issue #12: the first words and the flood that follows them within a screen period are
+    flushed together, as a draft: nothing is rendered that the flood scrolls past unseen."""
+    from foundry_tui.ui.widgets.turn import FLOOD_CHARS
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn, view = await streaming_turn(pilot)
+        turn.add_text("The **first** words.\n\n")
+        turn.add_text("word " * (FLOOD_CHARS // 5 + 1))  # the next read, right behind
+        while "word" not in view.source:
+            await pilot.pause(0.002)
+        assert view.source.startswith("The **first** words.")  # one flush for both
+        for y in range(view.size.height):  # the first frame's paint
+            view.render_line(y)
+        assert view._pieces[0].draft  # the first words too: drawn as their source, not rendered
 
 
 async def test_a_flood_is_drafted_until_a_frame_after_it_stops_and_a_turn_never_ends_drafted(demo_app):
@@ -133,7 +154,9 @@ async def test_a_flood_is_drafted_until_a_frame_after_it_stops_and_a_turn_never_
         assert [line for line in streaming if line] == [line for line in await fresh_render_text(pilot, turn) if line]
 
         turn.add_text("\n\nMore **text** " * (FLOOD_CHARS // 10))
-        assert view.drafting  # flushed at once, after a quiet frame
+        assert view.drafting
+        while "More" not in view.source:  # flushed a screen period later, after a quiet frame
+            await pilot.pause(0.002)
         for y in range(view.size.height + SIZE[1]):  # a paint, now: the new lines are drawn as drafts
             view.render_line(y)
         assert any(piece.draft for piece in view._pieces)

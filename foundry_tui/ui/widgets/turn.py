@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from textual import constants
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -38,6 +39,10 @@ if TYPE_CHECKING:  # the service layer loads with the first turn, not at start-u
     from foundry_tui.service.messages import TurnResult, Usage
 
 FRAME = 1 / 30
+# Text waits one screen period (1/TEXTUAL_FPS) before it is flushed, about what it would wait for
+# its frame anyway, so that a flood arriving right behind the first words is seen as one: its
+# first frame is already a draft, and nothing is rendered that would scroll past unseen.
+GATHER = 1 / constants.MAX_FPS
 # A frame that brings more than a screenful of text scrolls it past unread: until the stream slows
 # down, the reply is drawn as a draft (see MarkdownView.drafting).
 FLOOD_CHARS = 4_000
@@ -209,11 +214,8 @@ class TurnView(Vertical, can_focus=True):
     def _schedule_flush(self) -> None:
         if self._flush_timer is not None:
             return
-        wait = self._flushed_at + FRAME - time.monotonic()
-        if wait <= 0:
-            self.flush()
-        else:
-            self._flush_timer = self.set_timer(wait, self.flush)
+        wait = max(self._flushed_at + FRAME - time.monotonic(), GATHER)
+        self._flush_timer = self.set_timer(wait, self.flush)
 
     def flush(self) -> None:
         """Move buffered deltas to the screen (called by the frame clock and at the end)."""
