@@ -100,11 +100,12 @@ async def run_turn(
         async with aclosing(_within(client.stream_batches(request), timeout)) as batches:
             async for batch in batches:
                 if feed is None:  # the first read: from here on, one accumulation for the turn and its record
+                    feed = arrived.feed  # (a bug in the write leaves the turn without a record, not stuck)
                     recorder, warning = await recording
                     if warning is not None:
                         yield [warning]
-                    arrived = recorder.arrived if recorder is not None else arrived
-                    feed = arrived.feed if recorder is None else recorder.feed
+                    if recorder is not None:
+                        arrived, feed = recorder.arrived, recorder.feed
                 feed(batch)
                 if batch and isinstance(batch[-1], Done | Failed):
                     ending = batch[-1]

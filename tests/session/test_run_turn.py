@@ -315,3 +315,12 @@ async def test_a_turn_cancelled_while_its_prompt_is_being_written_is_saved_as_ca
     with Store.open() as store:
         reply = store.conversations.load(session.conversation_id).messages[1]
     assert reply.state == "cancelled"
+
+
+async def test_a_bug_in_writing_the_prompt_fails_the_turn_once_without_a_record():
+    class BuggyHistory:
+        async def start_turn(self, *args, **kwargs):
+            raise KeyError("conversation")
+
+    events = await turn_events(ChatSession(), "hi", FakeClient(started(), done("fine")), BuggyHistory())
+    assert len(events) == 1 and isinstance(events[0], Failed) and "KeyError" in events[0].error.message
