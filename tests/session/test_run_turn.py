@@ -324,3 +324,37 @@ async def test_a_bug_in_writing_the_prompt_fails_the_turn_once_without_a_record(
 
     events = await turn_events(ChatSession(), "hi", FakeClient(started(), done("fine")), BuggyHistory())
     assert len(events) == 1 and isinstance(events[0], Failed) and "KeyError" in events[0].error.message
+
+
+async def test_a_reply_write_that_fails_after_the_consumer_stopped_at_the_ending_is_told_all_the_same():
+    class FailingRecorder:
+        conversation_id = "c1"
+        arrived = ArrivedSoFar("dep")
+
+        def feed(self, events):
+            self.arrived.feed(events)
+
+        async def finish(self, *args, **kwargs):
+            await asyncio.sleep(0.05)
+            raise StoreError("disk full", hint="free some space")
+
+    class History:
+        async def start_turn(self, *args, **kwargs):
+            return FailingRecorder()
+
+    not_saved: list[StoreError] = []
+    writes: list[asyncio.Future[None]] = []
+
+    def detach(write):
+        writes.append(asyncio.ensure_future(write))
+        return writes[-1]
+
+    async with aclosing(run_turn(ChatSession(), "hi", client=FakeClient(started(), done("fine")), profile=PROFILE,
+                                 deployment="dep", history=History(), source="chat", detach=detach,
+                                 on_cancel_not_saved=not_saved.append)) as turn:
+        async for batch in turn:
+            if isinstance(batch[-1], Done):
+                break  # the consumer stops listening at the ending; aclosing closes the generator
+    await asyncio.gather(*writes)
+    await asyncio.sleep(0)  # the write's done-callback
+    assert [str(error) for error in not_saved] == ["disk full"]
