@@ -46,6 +46,31 @@ def done(*texts: str, stop_reason: str = "end_turn") -> Done:
     return Done(TurnResult("dep", content=[TextBlock(t) for t in texts], stop_reason=stop_reason, status=200))
 
 
+class FailingHistory:
+    """Writes the prompt, then fails to write the reply (after `write_seconds`): a full disk."""
+
+    def __init__(self, write_seconds: float = 0.0) -> None:
+        self.write_seconds = write_seconds
+
+    async def start_turn(self, *args, **kwargs):
+        return FailingRecorder(self.write_seconds)
+
+
+class FailingRecorder:
+    conversation_id = "c1"
+
+    def __init__(self, write_seconds: float) -> None:
+        self.arrived = ArrivedSoFar("dep")
+        self.write_seconds = write_seconds
+
+    def feed(self, events):
+        self.arrived.feed(events)
+
+    async def finish(self, *args, **kwargs):
+        await asyncio.sleep(self.write_seconds)
+        raise StoreError("disk full", hint="free some space")
+
+
 async def turn_events(session, prompt, client, history=None, **options):
     async with aclosing(run_turn(session, prompt, client=client, profile=PROFILE, deployment="dep",
                                  history=history, source="chat", **options)) as events:
@@ -142,27 +167,13 @@ async def test_the_conversation_goes_on_after_a_refusal_a_failure_and_a_cancel()
 
 
 async def test_a_cancelled_turn_that_cannot_be_saved_says_so():
-    class FailingRecorder:
-        conversation_id = "c1"
-        arrived = ArrivedSoFar("dep")
-
-        def feed(self, events):
-            pass
-
-        async def finish(self, *args, **kwargs):
-            raise StoreError("disk full", hint="free some space")
-
-    class History:
-        async def start_turn(self, *args, **kwargs):
-            return FailingRecorder()
-
     not_saved: list[StoreError] = []
     seen = asyncio.Event()
 
     async def consume():
         client = FakeClient(started(), TextDelta(0, "partial"), hang=True)
         async with aclosing(run_turn(ChatSession(), "hi", client=client, profile=PROFILE, deployment="dep",
-                                     history=History(), source="chat", on_cancel_not_saved=not_saved.append)) as events:
+                                     history=FailingHistory(), source="chat", on_cancel_not_saved=not_saved.append)) as events:
             async for batch in events:
                 if any(isinstance(event, TextDelta) for event in batch):
                     seen.set()
@@ -268,21 +279,7 @@ async def test_the_ending_is_shown_while_the_history_writes_the_reply_and_the_tu
 
 
 async def test_a_reply_that_cannot_be_written_is_a_warning_after_the_ending():
-    class History:
-        async def start_turn(self, *args, **kwargs):
-            return FailingRecorder()
-
-    class FailingRecorder:
-        conversation_id = "c1"
-        arrived = ArrivedSoFar("dep")
-
-        def feed(self, events):
-            self.arrived.feed(events)
-
-        async def finish(self, *args, **kwargs):
-            raise StoreError("disk full", hint="free some space")
-
-    events = await turn_events(ChatSession(), "hi", FakeClient(started(), done("fine")), History())
+    events = await turn_events(ChatSession(), "hi", FakeClient(started(), done("fine")), FailingHistory())
     assert [type(event) for event in events] == [ResponseStarted, Done, HistoryWarning]
     assert "disk full" in str(events[-1].error)
 
@@ -327,21 +324,6 @@ async def test_a_bug_in_writing_the_prompt_fails_the_turn_once_without_a_record(
 
 
 async def test_a_reply_write_that_fails_after_the_consumer_stopped_at_the_ending_is_told_all_the_same():
-    class FailingRecorder:
-        conversation_id = "c1"
-        arrived = ArrivedSoFar("dep")
-
-        def feed(self, events):
-            self.arrived.feed(events)
-
-        async def finish(self, *args, **kwargs):
-            await asyncio.sleep(0.05)
-            raise StoreError("disk full", hint="free some space")
-
-    class History:
-        async def start_turn(self, *args, **kwargs):
-            return FailingRecorder()
-
     not_saved: list[StoreError] = []
     writes: list[asyncio.Future[None]] = []
 
@@ -350,7 +332,7 @@ async def test_a_reply_write_that_fails_after_the_consumer_stopped_at_the_ending
         return writes[-1]
 
     async with aclosing(run_turn(ChatSession(), "hi", client=FakeClient(started(), done("fine")), profile=PROFILE,
-                                 deployment="dep", history=History(), source="chat", detach=detach,
+                                 deployment="dep", history=FailingHistory(write_seconds=0.05), source="chat", detach=detach,
                                  on_cancel_not_saved=not_saved.append)) as turn:
         async for batch in turn:
             if isinstance(batch[-1], Done):
