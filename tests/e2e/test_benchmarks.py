@@ -55,6 +55,15 @@ def test_start_up_stays_close_to_a_hello_world_app():
     assert value(found, "start: demo / hello world") <= 3.0  # target 1.5x
 
 
+def test_starts_are_timed_with_bytecode_kept_even_where_the_environment_forbids_writing_it(monkeypatch):
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = start.with_bytecode("/cache")
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["PYTHONPYCACHEPREFIX"] == "/cache"
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE")
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    assert "PYTHONPYCACHEPREFIX" not in start.with_bytecode("/cache")  # __pycache__ as usual
+
+
 def test_long_conversations_stay_small_and_scroll_fast():
     found = figures(memory)
     assert value(found, "memory:") <= 300
