@@ -141,6 +141,28 @@ def test_focus_theme_switch_and_resize_keep_the_reply_on_screen(tmux, foundry_ho
     tmux.run("send-keys", "-t", "app", "C-q")
 
 
+def click_footer_key(tmux: Tmux, label: str) -> None:
+    """A left click (SGR mouse press and release, as a terminal sends them) on the footer's `label`."""
+    footer = tmux.screen().splitlines()[-1]
+    column = footer.index(label) + 1  # SGR columns and rows count from 1
+    tmux.run("send-keys", "-t", "app", "-l", f"\x1b[<0;{column};40M\x1b[<0;{column};40m")
+
+
+def test_the_footers_keys_take_clicks_and_esc_shows_only_while_a_reply_streams(tmux, foundry_home):
+    tmux.launch(foundry_home, "--demo")
+    tmux.wait_for("Ask Claude", "F1 Help")
+    click_footer_key(tmux, "F1 Help")
+    tmux.wait_for("Keys", "stop the streaming reply")
+    tmux.run("send-keys", "-t", "app", "Escape")
+    time.sleep(0.3)
+    tmux.run("send-keys", "-t", "app", "Write a long report with code and a table", "Enter")
+    tmux.wait_for("esc Cancel")
+    click_footer_key(tmux, "esc Cancel")
+    tmux.wait_for("cancelled — the partial reply is kept")
+    assert "esc Cancel" not in tmux.wait_for("^l Chats  ^j Newline  ^r Copy ids")
+    tmux.run("send-keys", "-t", "app", "C-q")
+
+
 def test_escape_sequences_in_a_reply_reach_neither_clipboard_nor_title(tmux, foundry_home):
     tmux.launch(foundry_home, "--demo", "--deployment", "fault-hostile")
     tmux.run("set-option", "-s", "set-clipboard", "on")  # OSC 52 from the pane fills a tmux buffer

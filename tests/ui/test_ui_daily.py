@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from helpers import SIZE, send, wait_until
 from textual.color import Color
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 from foundry_tui.service.auth import DeviceCodePrompt
 from foundry_tui.ui.screens.chat import NEW_TEXT_BELOW, WELCOME
+from foundry_tui.ui.widgets.key_bar import KeyBar
 from foundry_tui.ui.widgets.problem import ProblemView
 
 LONG = "Write a long report with code and a table"
@@ -18,7 +17,7 @@ LONG = "Write a long report with code and a table"
 
 def footer_actions(screen) -> list[str]:
     """The actions the footer shows right now (what the user reads, not what the bindings allow)."""
-    return [key.action for key in screen.query_one(Footer).query(FooterKey)]
+    return [key.action for key in screen.query_one(KeyBar).drawn]
 
 
 async def test_the_footer_shows_esc_only_while_a_reply_streams(demo_app):

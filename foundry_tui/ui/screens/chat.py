@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from foundry_tui.attachments import Attachment, AttachmentError, existing_file, load_attachment
 from foundry_tui.config.profile import ConfigError
@@ -29,6 +29,7 @@ from foundry_tui.session.chat import ChatSession
 from foundry_tui.ui.format import turn_cost, turn_savings
 from foundry_tui.ui.heap import freeze_long_lived, release_removed
 from foundry_tui.ui.widgets.attachments import AttachmentChips
+from foundry_tui.ui.widgets.key_bar import KeyBar
 from foundry_tui.ui.widgets.markdown_view import MarkdownView
 from foundry_tui.ui.widgets.problem import problem_notice
 from foundry_tui.ui.widgets.prompt import PromptInput
@@ -89,7 +90,7 @@ class ChatScreen(Screen[None]):
         yield Static(NEW_TEXT_BELOW, id="new-text-below", markup=False)
         yield AttachmentChips(id="attachment-chips")
         yield PromptInput(id="prompt")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()

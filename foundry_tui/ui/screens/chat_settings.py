@@ -92,7 +92,7 @@ class ChatSettingsScreen(DialogScreen[bool]):
         height: auto;
         margin: 1 0 0 0;
     }
-    ChatSettingsScreen .buttons Footer {
+    ChatSettingsScreen .buttons KeyBar {
         width: 1fr;
         margin: 1 0 0 0;
     }

@@ -20,9 +20,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from foundry_tui.service.auth import DeviceCodePrompt
+from foundry_tui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from foundry_tui.ui.app import FoundryApp
@@ -128,7 +129,7 @@ class DeviceCodeScreen(ModalScreen[None]):
                 "Esc hides this; the sign-in keeps waiting in the background, and F8 shows it again.",
                 id="device-code-help",
             )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._ticker = self.set_interval(1, self.show_time_left)

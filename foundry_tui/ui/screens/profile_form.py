@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from foundry_tui.azure.access import ArmAccess, arm_access, resource_name
 from foundry_tui.azure.discovery import AzureResource
@@ -55,6 +55,7 @@ from foundry_tui.ui.screens.profile_fields import (
     parse_deployments,
     radio_set,
 )
+from foundry_tui.ui.widgets.key_bar import KeyBar
 from foundry_tui.ui.widgets.report import Report
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ class ProfileForm(Screen[SavedProfile | None]):
                 yield Button("Find in Azure", id="find-azure")
                 yield Button("Cancel", id="cancel")
             yield Report(id="report")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

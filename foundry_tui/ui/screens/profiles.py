@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from foundry_tui.config.env import API_KEY_VAR
 from foundry_tui.config.paths import config_file
@@ -25,6 +25,7 @@ from foundry_tui.config.secrets import KeySource
 from foundry_tui.ui.screens.profile_fields import KEY_STORAGE_LABELS, ScreenTitle, describe_auth
 from foundry_tui.ui.screens.profile_form import ProfileForm, SavedProfile
 from foundry_tui.ui.widgets.dialog import ConfirmationModal
+from foundry_tui.ui.widgets.key_bar import KeyBar
 from foundry_tui.ui.widgets.report import Report
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class ProfilesScreen(Screen[None]):
         yield Static("No profiles yet: press n to create one.", id="empty")
         yield Static("● in use   ★ default", id="legend")
         yield Report(id="report")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("", "Name", "Endpoint", "Auth", "Deployment")

@@ -9,13 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
+
+from foundry_tui.ui.widgets.key_bar import KeyBar
 
 ResultType = TypeVar("ResultType")
 
 
 class DialogScreen(ModalScreen[ResultType]):
-    """A centred box with a title and its own key line (a Footer) at the bottom."""
+    """A centred box with a title and its own key line (a KeyBar) at the bottom."""
 
     DEFAULT_CSS = """
     DialogScreen {
@@ -33,7 +35,7 @@ class DialogScreen(ModalScreen[ResultType]):
         background: $surface;
         padding: 0 1;
     }
-    DialogScreen .dialog Footer {
+    DialogScreen .dialog KeyBar {
         dock: none;
         margin: 1 0 0 0;
         background: $surface;
@@ -57,8 +59,8 @@ class DialogScreen(ModalScreen[ResultType]):
         box.border_title = title
         return box
 
-    def key_line(self) -> Footer:
-        return Footer(show_command_palette=False)
+    def key_line(self) -> KeyBar:
+        return KeyBar(palette=False)
 
 
 class ConfirmationModal(ModalScreen[bool]):
