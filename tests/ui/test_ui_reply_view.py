@@ -182,3 +182,20 @@ async def test_a_reply_streamed_a_few_words_a_frame_is_on_screen_exactly_at_ever
                 assert streaming == [line for line in await fresh_render_text(pilot, turn) if line], start
         turn.cancelled()
         await assert_reply_on_screen(pilot, turn)
+
+
+async def test_a_reply_that_outgrows_the_screen_keeps_its_width(demo_app):
+    """Issue #12: the log keeps its scrollbar's column when nothing scrolls yet, so the reply that
+    first fills the screen is not re-wrapped one column narrower (in a flood, late: every piece of
+    a long reply was cut again and the visible ones rendered in the paint of the final frame)."""
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        turn, view = await streaming_turn(pilot)
+        turn.add_text("A short first paragraph.\n\n")
+        await pilot.pause(0.05)
+        before = view.size.width
+        turn.add_text("A line of the long reply.\n\n" * SIZE[1])
+        await pilot.pause(0.05)
+        log = app.screen.query_one("#chat-log")
+        assert log.max_scroll_y > 0  # it outgrew the screen
+        assert view.size.width == before
