@@ -9,6 +9,7 @@ the same clicks, but a change of bindings is one re-render of one line.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -16,7 +17,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -83,14 +84,11 @@ class KeyBar(Widget):
     def _bindings_changed(self, screen: Screen[object]) -> None:
         self.refresh()
 
-    def shown(self) -> list[tuple[Binding, bool]]:
-        """The bindings drawn on the left, with whether each is enabled.
-
-        Returns:
-            One (binding, enabled) per action, in the order the screen's bindings come.
-        """
+    @staticmethod
+    def _shown(active: Mapping[str, ActiveBinding]) -> list[tuple[Binding, bool]]:
+        """One (binding, enabled) per action shown on the left, in the order the bindings come."""
         by_action: dict[str, tuple[Binding, bool]] = {}
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        for _node, binding, enabled, _tooltip in active.values():
             if binding.show:
                 by_action.setdefault(binding.action, (binding, enabled))
         return list(by_action.values())
@@ -98,9 +96,10 @@ class KeyBar(Widget):
     def render(self) -> RenderResult:
         line = Text(no_wrap=True, overflow="crop", end="")
         drawn: list[KeySpan] = []
-        for binding, enabled in self.shown():
+        active = self.screen.active_bindings  # asks every binding's check_action: once a render
+        for binding, enabled in self._shown(active):
             self._add(line, drawn, binding, enabled, f" {self.app.get_key_display(binding)} ", f"{binding.description} ")
-        palette = self._palette()
+        palette = self._palette(active)
         if palette is not None:
             binding, enabled = palette
             key, description = self.app.get_key_display(binding), f" {binding.description}"
@@ -113,10 +112,10 @@ class KeyBar(Widget):
         self.drawn = drawn
         return line
 
-    def _palette(self) -> tuple[Binding, bool] | None:
+    def _palette(self, active: Mapping[str, ActiveBinding]) -> tuple[Binding, bool] | None:
         if not (self.palette and self.app.ENABLE_COMMAND_PALETTE):
             return None
-        found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        found = active.get(self.app.COMMAND_PALETTE_BINDING)
         return None if found is None else (found.binding, found.enabled)
 
     def _add(self, line: Text, spans: list[KeySpan], binding: Binding, enabled: bool, key: str, description: str) -> None:
