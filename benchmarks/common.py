@@ -60,16 +60,34 @@ class FrameLog:
     def __init__(self, app, keep_text: Callable[[], bool] = lambda: False) -> None:
         self.times: list[float] = []
         self.texts: list[tuple[float, list[str]]] = []
+        self._watches: list[tuple[Callable[[], bool], asyncio.Future[float]]] = []
         original = app._display
 
         def display(screen, renderable) -> None:
             original(screen, renderable)
             if renderable is not None:
                 self.times.append(time.perf_counter())
+                self._settle_watches(self.times[-1])
                 if keep_text():
                     self.texts.append((self.times[-1], screen_text(screen)))
 
         app._display = display
+
+    def _settle_watches(self, pushed: float) -> None:
+        for watch in list(self._watches):
+            shows, future = watch
+            if not future.done() and shows():
+                future.set_result(pushed)
+            if future.done():
+                self._watches.remove(watch)
+
+    def first_showing(self, shows: Callable[[], bool]) -> asyncio.Future[float]:
+        """When the first frame from now on is pushed that `shows` holds for as it is drawn. Asked of
+        the frame itself: a poll that sees the state change can wake after that frame went out, and
+        then waited for the next one (a cursor blink, up to half a second later)."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._watches.append((shows, future))
+        return future
 
     async def first_after(self, moment: float, timeout: float = 5.0) -> float:
         """The first frame pushed after `moment`."""
@@ -122,13 +140,13 @@ async def key_to_frame(app, frames: FrameLog, key: str, changed: Callable[[], bo
     """Seconds from a key press to the first frame that shows its effect."""
     from textual import events
 
+    shown = frames.first_showing(changed)
     started = time.perf_counter()
     app._driver.send_message(events.Key(key, None))  # the path real terminal input takes
-    while not changed():
-        if time.perf_counter() - started > 5:
-            raise TimeoutError(f"{key} had no effect")
-        await asyncio.sleep(0.0005)
-    return await frames.first_after(time.perf_counter()) - started
+    try:
+        return await asyncio.wait_for(shown, 5) - started
+    except TimeoutError:
+        raise TimeoutError(f"{key} had no effect on screen") from None
 
 
 class LoopProbe:

@@ -8,6 +8,7 @@ typist measures key echo. Then the first turn of a fresh app against a ~30 ms se
 
 from __future__ import annotations
 
+import asyncio
 import json
 import statistics
 import subprocess
@@ -158,10 +159,9 @@ async def first_turn(url: str, key: str) -> float:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)  # a user takes longer than this to type a prompt
         frames = FrameLog(app)
+        shown = frames.first_showing(lambda: bool(app.screen.query("TurnView")) and bool(app.screen.query("TurnView").last().reply_source))
         started = await enter(app, "hello")
-        await wait_for(lambda: bool(app.screen.query("TurnView")) and bool(app.screen.query("TurnView").last().reply_source), timeout=10)
-        shown = await frames.first_after(time.perf_counter())
-    return shown - started
+        return await asyncio.wait_for(shown, 10) - started
 
 
 def first_turn_in_fresh_process(url: str, key: str) -> float:

@@ -106,3 +106,30 @@ def test_a_flood_in_a_real_terminal_keeps_the_screen_moving_and_echoes_keys():
     assert value(found, "terminal: ours / bare read") <= 30.0  # target 2x at 20k; 4k deltas are mostly fixed costs
     assert value(found, "terminal: longest still screen while text arrives") <= 1000  # target 100 ms
     assert value(found, "terminal: key echo p95 during the flood") <= 1000  # target 100 ms
+
+
+async def test_a_key_whose_frame_goes_out_between_two_polls_is_timed_to_that_frame():
+    """The frame that shows a key's effect can be pushed while the benchmark sleeps between its
+    polls; that frame counts, not the next one (a cursor blink, up to half a second later: the
+    rare 220-430 ms page up and jump to top)."""
+    from benchmarks.common import FrameLog, key_to_frame
+
+    class Driver:
+        def send_message(self, message) -> None:
+            asyncio.get_running_loop().call_later(0.001, app.scroll)
+
+    class KeyApp:
+        def __init__(self) -> None:
+            self._driver = Driver()
+            self.scrolled = False
+
+        def _display(self, screen, renderable) -> None:
+            pass
+
+        def scroll(self) -> None:
+            self.scrolled = True
+            self._display(None, "the frame that shows it")  # and nothing is drawn after it
+
+    app = KeyApp()
+    frames = FrameLog(app)
+    assert await key_to_frame(app, frames, "pageup", lambda: app.scrolled) < 0.1
